@@ -1,0 +1,33 @@
+// Matrix products of a weight matrix (any computable type, rows of k elements) with fp32 activations.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "ckernel/kernels/tensor_type.h"
+#include "ckernel/kernels/thread_pool.h"
+
+namespace ck::kernels {
+
+// A row-major weight matrix: `rows` rows of `cols` elements of `type`, `row_stride` bytes apart.
+struct WeightMatrix {
+  const void* data;
+  TensorType type;
+  int64_t rows;
+  int64_t cols;
+  size_t row_stride;
+};
+
+// Scratch space a matmul reuses between calls so that decode does not allocate.
+struct MatmulScratch {
+  std::vector<std::byte> activations;
+};
+
+// y[t][r] = dot(w row r, x[t]) for t < n_tokens, r < w.rows. x is n_tokens rows of w.cols floats, y is
+// n_tokens rows of w.rows floats. Activations are first converted to the weight type's partner format,
+// as ggml does, so quantized results agree with llama.cpp. Rows are split statically between threads:
+// the result does not depend on the thread count.
+void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            MatmulScratch& scratch);
+
+}  // namespace ck::kernels

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Installs what building and testing ckernel needs, from Debian 12 packages only. Run as root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build pkg-config python3
+  clang llvm                       # libFuzzer targets
+  googletest libgtest-dev libgmock-dev libbenchmark-dev
+  libboost-program-options-dev
+  libnuma-dev libcgroup-dev libaccel-config-dev libsystemd-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "install-deps: missing packages: ${missing[*]}; run as root (sudo $0)" >&2
+    exit 1
+  fi
+  echo "install-deps: installing ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+echo "install-deps: all build and test dependencies present"
