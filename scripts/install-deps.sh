@@ -8,6 +8,7 @@ packages=(
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev
   libnuma-dev libcgroup-dev libaccel-config-dev libsystemd-dev
+  uuid-dev                         # libaccel_config.h includes <uuid/uuid.h> but the -dev does not depend on it
 )
 
 missing=()

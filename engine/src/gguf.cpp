@@ -5,6 +5,7 @@
 #include <cstring>
 #include <limits>
 #include <system_error>
+#include <type_traits>
 
 #include "mapped_file.h"
 
@@ -44,6 +45,26 @@ uint64_t min_encoded_size(GgufValueType type) {
 
 bool is_known_value_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufValueType::F64); }
 
+// Names what is being read, for error messages: a string, or a function making one. The text is only
+// made when something fails, since building it for every array element would cost (key length) x
+// (element count) on a hostile file. Refers to its argument: only pass it down the stack.
+class What {
+ public:
+  What(const char* text)
+      : context_(text), describe_([](const void* c) { return std::string(static_cast<const char*>(c)); }) {}
+  What(const std::string& text)
+      : context_(&text), describe_([](const void* c) { return *static_cast<const std::string*>(c); }) {}
+  template <class F>
+  requires std::is_invocable_r_v<std::string, const F&> What(const F& describe)
+      : context_(&describe), describe_([](const void* c) { return (*static_cast<const F*>(c))(); }) {}
+
+  std::string str() const { return describe_(context_); }
+
+ private:
+  const void* context_;
+  std::string (*describe_)(const void*);
+};
+
 // Bounds-checked little-endian reads from the file image; every failure names what was being read.
 class Cursor {
  public:
@@ -52,15 +73,15 @@ class Cursor {
   uint64_t pos() const { return pos_; }
   uint64_t left() const { return bytes_.size() - pos_; }
 
-  void need(uint64_t n, const std::string& what) const {
+  void need(uint64_t n, const What& what) const {
     if (n > left())
-      file_.fail("truncated " + what + ": needs " + std::to_string(n) + " bytes, " + std::to_string(left()) +
-                     " left",
+      file_.fail("truncated " + what.str() + ": needs " + std::to_string(n) + " bytes, " +
+                     std::to_string(left()) + " left",
                  pos_);
   }
 
   template <class T>
-  T read(const std::string& what) {
+  T read(const What& what) {
     need(sizeof(T), what);
     T v;
     std::memcpy(&v, bytes_.data() + pos_, sizeof(T));
@@ -68,11 +89,11 @@ class Cursor {
     return v;
   }
 
-  std::string_view read_string(const std::string& what) {
+  std::string_view read_string(const What& what) {
     const uint64_t at = pos_;
-    const uint64_t len = read<uint64_t>(what + " length");
+    const uint64_t len = read<uint64_t>([&] { return what.str() + " length"; });
     if (len > left())
-      file_.fail(what + " has length " + std::to_string(len) + " beyond the end of the file", at);
+      file_.fail(what.str() + " has length " + std::to_string(len) + " beyond the end of the file", at);
     std::string_view s(reinterpret_cast<const char*>(bytes_.data() + pos_), len);
     pos_ += len;
     return s;
@@ -84,8 +105,7 @@ class Cursor {
   uint64_t pos_ = 0;
 };
 
-GgufValue read_value(const GgufFile& file, Cursor& in, GgufValueType type, const std::string& what,
-                     int depth) {
+GgufValue read_value(const GgufFile& file, Cursor& in, GgufValueType type, const What& what, int depth) {
   switch (type) {
     case GgufValueType::U8:
       return {type, uint64_t{in.read<uint8_t>(what)}};
@@ -110,7 +130,8 @@ GgufValue read_value(const GgufFile& file, Cursor& in, GgufValueType type, const
     case GgufValueType::BOOL: {
       const uint64_t at = in.pos();
       const uint8_t b = in.read<uint8_t>(what);
-      if (b > 1) file.fail(what + " is a bool with value " + std::to_string(b) + " (must be 0 or 1)", at);
+      if (b > 1)
+        file.fail(what.str() + " is a bool with value " + std::to_string(b) + " (must be 0 or 1)", at);
       return {type, b == 1};
     }
     case GgufValueType::STRING:
@@ -118,27 +139,29 @@ GgufValue read_value(const GgufFile& file, Cursor& in, GgufValueType type, const
     case GgufValueType::ARRAY: {
       const uint64_t at = in.pos();
       if (depth >= kMaxArrayNesting)
-        file.fail(what + " nests arrays deeper than " + std::to_string(kMaxArrayNesting) + " levels", at);
-      const uint32_t raw_type = in.read<uint32_t>(what + " element type");
+        file.fail(what.str() + " nests arrays deeper than " + std::to_string(kMaxArrayNesting) + " levels",
+                  at);
+      const uint32_t raw_type = in.read<uint32_t>([&] { return what.str() + " element type"; });
       if (!is_known_value_type(raw_type))
-        file.fail(what + " has unknown element type " + std::to_string(raw_type), at);
+        file.fail(what.str() + " has unknown element type " + std::to_string(raw_type), at);
       const auto element_type = static_cast<GgufValueType>(raw_type);
-      const uint64_t count = in.read<uint64_t>(what + " element count");
+      const uint64_t count = in.read<uint64_t>([&] { return what.str() + " element count"; });
       if (count > in.left() / min_encoded_size(element_type))
-        file.fail(what + " claims " + std::to_string(count) + " elements of type " +
+        file.fail(what.str() + " claims " + std::to_string(count) + " elements of type " +
                       std::string(value_type_name(element_type)) + ", more than the " +
                       std::to_string(in.left()) + " bytes left can hold",
                   at);
       auto array = std::make_shared<GgufArray>();
       array->element_type = element_type;
       array->items.reserve(count);
-      const std::string element_what = "element of " + what;
+      const auto describe_element = [&] { return "element of " + what.str(); };
+      const What element_what(describe_element);
       for (uint64_t i = 0; i < count; ++i)
         array->items.push_back(read_value(file, in, element_type, element_what, depth + 1));
       return {type, std::shared_ptr<const GgufArray>(std::move(array))};
     }
   }
-  file.fail(what + " has unknown type " + std::to_string(static_cast<uint32_t>(type)), in.pos());
+  file.fail(what.str() + " has unknown type " + std::to_string(static_cast<uint32_t>(type)), in.pos());
 }
 
 std::string describe(const GgufValue& v) { return std::string(value_type_name(v.type)); }
@@ -224,7 +247,7 @@ void GgufFile::parse_contents() {
   const uint64_t n_tensors = in.read<uint64_t>("header tensor count");
   const uint64_t n_kv = in.read<uint64_t>("header metadata count");
 
-  // Each key/value pair takes at least 12 bytes (key length + type + 1), each tensor info at least 24.
+  // Each key/value pair takes at least 13 bytes (key length + type + 1), each tensor info at least 24.
   if (n_kv > in.left() / 13)
     fail("metadata count " + std::to_string(n_kv) + " is larger than the file can hold", 16);
   metadata_.reserve(n_kv);
@@ -281,7 +304,12 @@ void GgufFile::parse_contents() {
       fail("tensor '" + name + "' has rows of " + std::to_string(t.ne[0]) + " elements, not a multiple of " +
                std::string(traits->name) + "'s block of " + std::to_string(traits->block_size),
            at);
-    t.n_bytes = static_cast<size_t>(n_elements / traits->block_size) * traits->block_bytes;
+    const uint64_t n_blocks = static_cast<uint64_t>(n_elements / traits->block_size);
+    if (n_blocks > std::numeric_limits<size_t>::max() / traits->block_bytes)
+      fail("tensor '" + name + "' of " + std::to_string(n_elements) + " " + std::string(traits->name) +
+               " elements takes more bytes than can be addressed",
+           at);
+    t.n_bytes = static_cast<size_t>(n_blocks) * traits->block_bytes;
     t.offset = in.read<uint64_t>("data offset of tensor '" + name + "'");
     if (t.offset % alignment_ != 0)
       fail("tensor '" + name + "' data offset " + std::to_string(t.offset) +

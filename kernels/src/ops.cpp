@@ -1,6 +1,7 @@
 #include "ckernel/kernels/ops.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <limits>
 #include <numbers>
@@ -8,6 +9,56 @@
 #include "ckernel/kernels/half.h"
 
 namespace ck::kernels {
+
+namespace {
+
+constexpr int64_t kLanes = 16;  // floats in an AVX-512 register
+
+// _mm512_reduce_add_ps as GCC 12 expands it: halves added (8 + 8, then 4 + 4), then (0 + 2) + (1 + 3).
+float reduce_add(const float* v) {
+  float h[8], q[4];
+  for (int i = 0; i < 8; ++i) h[i] = v[i + 8] + v[i];
+  for (int i = 0; i < 4; ++i) q[i] = h[i + 4] + h[i];
+  return (q[0] + q[2]) + (q[1] + q[3]);
+}
+
+// _mm512_scalef_ps for an integral exponent: j * 2^e, rounded once.
+float scalef(float j, int e) {
+  if (e >= -126 && e <= 127) return j * std::bit_cast<float>(static_cast<uint32_t>(e + 127) << 23);
+  return std::ldexp(j, e);
+}
+
+// The products of two fp16 values are exact in float, so the FMAs of ggml's F16 kernels
+// (_mm512_fmadd_ps(x, y, acc)) round exactly as acc + x * y does; plain arithmetic is used below.
+
+// ggml_vec_dot_f16, AVX-512: GGML_F16_STEP 64 = 4 accumulators (GGML_F16_ARR) x 16 lanes over whole blocks
+// of 64, reduced acc0 += acc2, acc1 += acc3, acc0 += acc1, then _mm512_reduce_add_ps into a double; the
+// remaining n % 64 products (float) are added to that double one by one. y is already widened to float.
+float vec_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
+  const int64_t n_blocks = n & ~int64_t{63};
+  const int64_t n_vector = std::min(n_blocks, n_nonzero);
+  float acc[4][kLanes] = {};
+  for (int64_t i = 0; i < n_vector; ++i) acc[(i >> 4) & 3][i & 15] += fp16_to_fp32(x[i]) * y[i];
+  for (int64_t l = 0; l < kLanes; ++l) {
+    acc[0][l] += acc[2][l];
+    acc[1][l] += acc[3][l];
+  }
+  for (int64_t l = 0; l < kLanes; ++l) acc[0][l] += acc[1][l];
+  double sum = static_cast<double>(reduce_add(acc[0]));
+  for (int64_t i = n_blocks; i < n_nonzero; ++i) sum += static_cast<double>(fp16_to_fp32(x[i]) * y[i]);
+  return static_cast<float>(sum);
+}
+
+// tinyBLAS<16, __m512, __m512, ggml_fp16_t, ggml_fp16_t, float>: each output has its own 16-lane
+// accumulator, lane l summing the products l, l + 16, ...; hsum is _mm512_reduce_add_ps. n % 16 == 0.
+float tinyblas_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
+  (void)n;
+  float acc[kLanes] = {};
+  for (int64_t i = 0; i < n_nonzero; ++i) acc[i & 15] += fp16_to_fp32(x[i]) * y[i];
+  return reduce_add(acc);
+}
+
+}  // namespace
 
 void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps) {
   double sum = 0;
@@ -18,10 +69,9 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
 }
 
 void silu_mul(const float* gate, const float* up, float* y, int64_t n) {
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = gate[i];
-    y[i] = (g / (1.0f + std::exp(-g))) * up[i];
-  }
+  // llama.cpp: ggml_silu into its own tensor, then ggml_mul; two roundings, as here.
+  ggml_cpu::vec_silu(gate, y, n);
+  for (int64_t i = 0; i < n; ++i) y[i] = y[i] * up[i];
 }
 
 void add_inplace(float* y, const float* x, int64_t n) {
@@ -97,45 +147,111 @@ void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens
   const int64_t head_dim = kv.head_dim;
   const int64_t group = n_heads / kv.n_kv_heads;
   const int64_t kv_row = kv.n_kv_heads * head_dim;
+  // llama.cpp attends over n_kv cells for the whole batch; cells past a token's position are masked.
+  const int64_t n_kv = ggml_cpu::padded_kv_length(pos0 + n_tokens);
+  // ggml_compute_forward_mul_mat hands F16 x F16 products with >= 2 columns (tokens) to tinyBLAS when it
+  // accepts the shape (k % 16 == 0, rows % 4 == 0); a single column always goes to ggml_vec_dot_f16.
+  // kq = K(head_dim x n_kv rows) * q: k = head_dim, rows = n_kv.  kqv = V^T(n_kv x head_dim rows) * p.
+  const bool kq_tinyblas = n_tokens >= 2 && head_dim % 16 == 0 && n_kv % 4 == 0;
+  const bool kqv_tinyblas = n_tokens >= 2 && n_kv % 16 == 0 && head_dim % 4 == 0;
   pool.parallel_for(n_tokens * n_heads, [&](int64_t begin, int64_t end) {
-    std::vector<uint16_t> q16(static_cast<size_t>(head_dim));
-    std::vector<float> weights;
-    std::vector<uint16_t> weights16;
+    std::vector<float> q_rounded(static_cast<size_t>(head_dim));
+    std::vector<float> kq(static_cast<size_t>(n_kv)), weights(static_cast<size_t>(n_kv));
+    std::vector<float> weights_rounded(static_cast<size_t>(n_kv));
     for (int64_t job = begin; job < end; ++job) {
       const int64_t t = job / n_heads, h = job % n_heads, kvh = h / group;
       const int64_t n_seen = pos0 + t + 1;  // causal: positions 0..pos0+t
       const float* qh = q + (t * n_heads + h) * head_dim;
-      for (int64_t d = 0; d < head_dim; ++d) q16[d] = fp32_to_fp16(qh[d]);
+      for (int64_t d = 0; d < head_dim; ++d) q_rounded[d] = fp16_to_fp32(fp32_to_fp16(qh[d]));
 
-      weights.resize(static_cast<size_t>(n_seen));
-      float max = -std::numeric_limits<float>::infinity();
       for (int64_t p = 0; p < n_seen; ++p) {
         const uint16_t* kp = kv.k + p * kv_row + kvh * head_dim;
-        double dot = 0;
-        for (int64_t d = 0; d < head_dim; ++d)
-          dot += static_cast<double>(fp16_to_fp32(kp[d]) * fp16_to_fp32(q16[d]));
-        weights[p] = static_cast<float>(dot) * scale;
-        max = std::max(max, weights[p]);
+        kq[p] = kq_tinyblas ? tinyblas_dot(kp, q_rounded.data(), head_dim, head_dim)
+                            : vec_dot(kp, q_rounded.data(), head_dim, head_dim);
       }
-      double sum = 0;
-      for (int64_t p = 0; p < n_seen; ++p) {
-        weights[p] = std::exp(weights[p] - max);
-        sum += weights[p];
-      }
-      const float inv_sum = static_cast<float>(1.0 / sum);
-      weights16.resize(static_cast<size_t>(n_seen));
-      for (int64_t p = 0; p < n_seen; ++p) weights16[p] = fp32_to_fp16(weights[p] * inv_sum);
+      ggml_cpu::soft_max(kq.data(), weights.data(), n_kv, n_seen, scale);
+      for (int64_t p = 0; p < n_seen; ++p) weights_rounded[p] = fp16_to_fp32(fp32_to_fp16(weights[p]));
 
       float* o = out + (t * n_heads + h) * head_dim;
       for (int64_t d = 0; d < head_dim; ++d) {
         const uint16_t* vd = kv.v + (kvh * head_dim + d) * kv.capacity;
-        double acc = 0;
-        for (int64_t p = 0; p < n_seen; ++p)
-          acc += static_cast<double>(fp16_to_fp32(vd[p]) * fp16_to_fp32(weights16[p]));
-        o[d] = static_cast<float>(acc);
+        o[d] = kqv_tinyblas ? tinyblas_dot(vd, weights_rounded.data(), n_kv, n_seen)
+                            : vec_dot(vd, weights_rounded.data(), n_kv, n_seen);
       }
     }
   });
 }
+
+namespace ggml_cpu {
+
+int64_t padded_kv_length(int64_t n_used) {
+  // llama_kv_cache_get_padding() is 32 without flash attention; llama.cpp also pads its n_ctx to 32, so
+  // the min(n_ctx, ...) it applies never cuts below this.
+  constexpr int64_t kPad = 32;
+  return std::max(kPad, (n_used + kPad - 1) / kPad * kPad);
+}
+
+float v_expf(float x) {
+  // Lane-wise _mm512_fmadd_ps / _mm512_fnmadd_ps / _mm512_scalef_ps of ggml_v_expf (ARM optimized-routines
+  // coefficients). fnmadd(a, b, c) = fma(-a, b, c).
+  const float shift = 0x1.8p23f;
+  const float z = std::fma(x, 0x1.715476p+0f, shift);
+  const float n = z - shift;  // round(x / ln 2)
+  const float b = std::fma(-n, 0x1.7f7d1cp-20f, std::fma(-n, 0x1.62e4p-1f, x));
+  const float u = b * b;
+  const float j = std::fma(
+      std::fma(std::fma(0x1.0e4020p-7f, b, 0x1.573e2ep-5f), u, std::fma(0x1.555e66p-3f, b, 0x1.fffdb6p-2f)),
+      u, std::fma(0x1.ffffecp-1f, b, 1.0f));
+  if (std::fabs(n) > 192) return n <= 0 ? 0.0f : std::numeric_limits<float>::infinity();
+  if (std::isnan(n)) return j;
+  return scalef(j, static_cast<int>(n));
+}
+
+void vec_silu(const float* x, float* y, int64_t n) {
+  int64_t i = 0;
+  for (; i + 15 < n; i += 16)
+    for (int64_t l = i; l < i + 16; ++l) y[l] = x[l] / (1.0f + v_expf(0.0f - x[l]));  // ggml_v_silu
+  for (; i < n; ++i) y[i] = x[i] / (1.0f + std::exp(-x[i]));                          // ggml_silu_f32
+}
+
+float vec_dot_f16(const uint16_t* x, const uint16_t* y, int64_t n, int64_t n_nonzero) {
+  std::vector<float> yf(static_cast<size_t>(n_nonzero));
+  for (int64_t i = 0; i < n_nonzero; ++i) yf[i] = fp16_to_fp32(y[i]);
+  return vec_dot(x, yf.data(), n, n_nonzero);
+}
+
+float tinyblas_dot_f16(const uint16_t* x, const uint16_t* y, int64_t n, int64_t n_nonzero) {
+  std::vector<float> yf(static_cast<size_t>(n_nonzero));
+  for (int64_t i = 0; i < n_nonzero; ++i) yf[i] = fp16_to_fp32(y[i]);
+  return tinyblas_dot(x, yf.data(), n, n_nonzero);
+}
+
+void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float scale) {
+  // ggml_compute_forward_soft_max_f32: scale (ggml_vec_scale_f32), add the mask (-inf or 0), max, then
+  // ggml_vec_soft_max_f32 and a multiply by the float of 1/sum.
+  float max = -std::numeric_limits<float>::infinity();
+  for (int64_t i = 0; i < n_unmasked; ++i) {
+    y[i] = x[i] * scale;
+    max = std::max(max, y[i]);
+  }
+  double sum = 0;
+  int64_t i = 0;
+  for (; i + 15 < n; i += 16) {
+    float lanes[kLanes];
+    for (int64_t l = 0; l < kLanes; ++l)  // exp(-inf - max) is 0
+      lanes[l] = i + l < n_unmasked ? v_expf(y[i + l] - max) : 0.0f;
+    std::copy(lanes, lanes + kLanes, y + i);
+    sum += static_cast<double>(reduce_add(lanes));
+  }
+  for (; i < n; ++i) {
+    const float val = i < n_unmasked ? std::exp(y[i] - max) : 0.0f;
+    sum += static_cast<double>(val);
+    y[i] = val;
+  }
+  const float inv_sum = static_cast<float>(1.0 / sum);
+  for (int64_t k = 0; k < n; ++k) y[k] *= inv_sum;
+}
+
+}  // namespace ggml_cpu
 
 }  // namespace ck::kernels

@@ -1,0 +1,140 @@
+// Writes the fuzzers' seed corpora: small valid GGUF files made with GgufWriter (every value type,
+// nested arrays, tensors of several types, alignments and both versions, a miniature vocabulary), and one
+// file per test text of llama.cpp's tokenizer vectors (tests/data/fixtures/tokenizer/*.inp).
+//   make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <iostream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "ckernel/engine/gguf_writer.h"
+
+namespace {
+
+using ck::GgufWriter;
+using ck::GgufWriteValue;
+using ck::kernels::TensorType;
+namespace fs = std::filesystem;
+
+std::vector<std::byte> bytes_for(TensorType type, int64_t n, uint8_t fill) {
+  return std::vector<std::byte>(ck::kernels::row_bytes(type, n), std::byte{fill});
+}
+
+std::vector<GgufWriter> gguf_seeds() {
+  std::vector<GgufWriter> seeds;
+
+  seeds.emplace_back();  // empty
+
+  GgufWriter scalars;
+  scalars.set("general.architecture", "llama");
+  scalars.set("u8", uint8_t{1});
+  scalars.set("i8", int8_t{-1});
+  scalars.set("u16", uint16_t{2});
+  scalars.set("i16", int16_t{-2});
+  scalars.set("u32", uint32_t{3});
+  scalars.set("i32", int32_t{-3});
+  scalars.set("u64", uint64_t{4});
+  scalars.set("i64", int64_t{-4});
+  scalars.set("f32", 0.5f);
+  scalars.set("f64", 0.25);
+  scalars.set("bool", true);
+  scalars.set("string", "text");
+  seeds.push_back(std::move(scalars));
+
+  GgufWriter arrays(2);
+  arrays.set("strings", std::vector<std::string>{"a", "", "ccc"});
+  arrays.set("floats", std::vector<float>{1, 2, 3});
+  arrays.set("bools", std::vector<bool>{true, false});
+  arrays.set("nested", std::vector<std::vector<int32_t>>{{1, 2}, {}, {3}});
+  arrays.set("nested3", std::vector<std::vector<std::vector<uint8_t>>>{{{1}}, {}});
+  arrays.set("empty", GgufWriteValue::array(ck::GgufValueType::U64, {}));
+  seeds.push_back(std::move(arrays));
+
+  GgufWriter tensors;
+  tensors.set("general.architecture", "llama");
+  tensors.add_tensor("f32", {4}, TensorType::F32, bytes_for(TensorType::F32, 4, 0));
+  tensors.add_tensor("f16", {2, 3}, TensorType::F16, bytes_for(TensorType::F16, 6, 1));
+  tensors.add_tensor("q8_0", {32, 2}, TensorType::Q8_0, bytes_for(TensorType::Q8_0, 64, 2));
+  tensors.add_tensor("q4_k", {256}, TensorType::Q4_K, bytes_for(TensorType::Q4_K, 256, 3));
+  tensors.add_tensor("i8.4d", {1, 2, 1, 3}, TensorType::I8, bytes_for(TensorType::I8, 6, 4));
+  seeds.push_back(std::move(tensors));
+
+  GgufWriter aligned;
+  aligned.set_alignment(64);
+  aligned.set("general.name", "aligned");
+  aligned.add_tensor("a", {3}, TensorType::F32, bytes_for(TensorType::F32, 3, 5));
+  aligned.add_tensor("b", {32}, TensorType::Q4_0, bytes_for(TensorType::Q4_0, 32, 6));
+  seeds.push_back(std::move(aligned));
+
+  GgufWriter tight;
+  tight.set_alignment(1);
+  tight.add_tensor("x", {3}, TensorType::BF16, bytes_for(TensorType::BF16, 3, 7));
+  tight.add_tensor("y", {1}, TensorType::F64, bytes_for(TensorType::F64, 1, 8));
+  seeds.push_back(std::move(tight));
+
+  GgufWriter vocab;  // a miniature model file: hyper-parameters, a small vocabulary, two tensors
+  vocab.set("general.architecture", "llama");
+  vocab.set("llama.block_count", uint32_t{1});
+  vocab.set("llama.embedding_length", uint32_t{32});
+  vocab.set("llama.attention.layer_norm_rms_epsilon", 1e-5f);
+  vocab.set("tokenizer.ggml.model", "llama");
+  vocab.set("tokenizer.ggml.tokens",
+            std::vector<std::string>{"<unk>", "<s>", "</s>", "\xe2\x96\x81the", "a"});
+  vocab.set("tokenizer.ggml.scores", std::vector<float>{0, 0, 0, -1, -2});
+  vocab.set("tokenizer.ggml.token_type", std::vector<int32_t>{2, 3, 3, 1, 1});
+  vocab.set("tokenizer.ggml.bos_token_id", uint32_t{1});
+  vocab.set("tokenizer.ggml.add_bos_token", true);
+  vocab.add_tensor("token_embd.weight", {32, 5}, TensorType::Q8_0, bytes_for(TensorType::Q8_0, 160, 9));
+  vocab.add_tensor("output_norm.weight", {32}, TensorType::F32, bytes_for(TensorType::F32, 32, 0));
+  seeds.push_back(std::move(vocab));
+  return seeds;
+}
+
+void write_file(const fs::path& path, std::string_view bytes) {
+  std::ofstream out(path, std::ios::binary);
+  out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
+  if (!out) throw std::runtime_error("cannot write " + path.string());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc != 4) {
+    std::cerr << "usage: make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir>\n";
+    return 2;
+  }
+  const fs::path gguf_dir = argv[1], text_dir = argv[2], fixtures = argv[3];
+  fs::create_directories(gguf_dir);
+  fs::create_directories(text_dir);
+
+  const std::vector<GgufWriter> seeds = gguf_seeds();
+  for (size_t i = 0; i < seeds.size(); ++i)
+    seeds[i].write((gguf_dir / ("seed-" + std::to_string(i) + ".gguf")).string());
+
+  // The .inp files hold texts separated by "\n__ggml_vocab_test__\n".
+  std::set<std::string> texts;
+  for (const auto& entry : fs::directory_iterator(fixtures)) {
+    if (entry.path().extension() != ".inp") continue;
+    std::ifstream in(entry.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    const std::string all = ss.str();
+    const std::string sep = "\n__ggml_vocab_test__\n";
+    size_t start = 0;
+    while (start <= all.size()) {
+      const size_t end = all.find(sep, start);
+      texts.insert(all.substr(start, end == std::string::npos ? std::string::npos : end - start));
+      if (end == std::string::npos) break;
+      start = end + sep.size();
+    }
+  }
+  size_t n = 0;
+  for (const std::string& t : texts) write_file(text_dir / ("text-" + std::to_string(n++) + ".txt"), t);
+  std::cout << "make_seeds: " << seeds.size() << " GGUF files in " << gguf_dir.string() << ", " << n
+            << " texts in " << text_dir.string() << "\n";
+  return 0;
+}

@@ -1,0 +1,46 @@
+#include "ckernel/tuning/id_list.h"
+
+#include <gtest/gtest.h>
+
+#include "ckernel/tuning/error.h"
+
+namespace ckernel::tuning {
+namespace {
+
+TEST(IdList, ParsesTheKernelListFormat) {
+  EXPECT_EQ(IdList::parse("0-3,8,10-11\n"), (IdList{0, 1, 2, 3, 8, 10, 11}));
+  EXPECT_EQ(IdList::parse(" 5 "), IdList{5});
+  EXPECT_TRUE(IdList::parse("").empty());
+  EXPECT_TRUE(IdList::parse("\n").empty());
+}
+
+TEST(IdList, FormatsWithRangesCollapsed) {
+  EXPECT_EQ((IdList{3, 0, 1, 2, 8, 10, 11, 8}).to_string(), "0-3,8,10-11");
+  EXPECT_EQ(IdList{}.to_string(), "");
+  EXPECT_EQ(IdList::parse(IdList{1, 2, 4}.to_string()), (IdList{1, 2, 4}));
+}
+
+TEST(IdList, SetOperations) {
+  const IdList a{0, 1, 2, 3};
+  const IdList b{2, 3, 4};
+  EXPECT_EQ(a.intersection(b), (IdList{2, 3}));
+  EXPECT_EQ(a.difference(b), (IdList{0, 1}));
+  EXPECT_EQ(a.union_with(b), (IdList{0, 1, 2, 3, 4}));
+  EXPECT_TRUE(a.contains_all(IdList{1, 3}));
+  EXPECT_FALSE(a.contains_all(b));
+}
+
+TEST(IdList, MalformedTextIsRefusedWithTheText) {
+  try {
+    IdList::parse("0-3,x");
+    FAIL() << "expected TuningError";
+  } catch (const TuningError& error) {
+    EXPECT_STREQ(error.what(), "IdList::parse: malformed id 'x' in list '0-3,x'");
+  }
+  EXPECT_THROW(IdList::parse("3-1"), TuningError);
+  EXPECT_THROW(IdList::parse("-1"), TuningError);
+  EXPECT_THROW(IdList::parse("1,,2"), TuningError);
+}
+
+}  // namespace
+}  // namespace ckernel::tuning

@@ -1,0 +1,62 @@
+#include "ckernel/tuning/cgroup_layout.h"
+
+#include <libcgroup.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
+
+#include <cstdlib>
+#include <memory>
+
+#include "libcgroup_support.h"
+
+namespace ckernel::tuning {
+namespace {
+
+// cpuacct exists only on v1; on v2 the cpu controller's cpu.stat carries the usage.
+constexpr const char* kTenantControllers[] = {"cpuset", "cpu", "cpuacct", "memory"};
+
+}  // namespace
+
+const ControllerMount* CgroupLayout::find(std::string_view controller) const {
+  for (const ControllerMount& mount : controllers) {
+    if (mount.controller == controller) return &mount;
+  }
+  return nullptr;
+}
+
+CgroupVersion CgroupLayout::version() const {
+  for (const char* needed : {"cpuset", "cpu", "memory"}) {
+    const ControllerMount* mount = find(needed);
+    if (mount == nullptr || mount->version != CgroupVersion::v2) return CgroupVersion::v1;
+  }
+  return CgroupVersion::v2;
+}
+
+std::string CgroupLayout::describe() const {
+  std::string text = version() == CgroupVersion::v2 ? "cgroup v2:" : "cgroup v1:";
+  for (const ControllerMount& mount : controllers) {
+    text += (text.back() == ':' ? " " : ", ") + mount.controller + " at " + mount.mount_point.string() +
+            (mount.version == CgroupVersion::v2 ? " (v2)" : "");
+  }
+  return text;
+}
+
+CgroupLayout detect_cgroup_layout() {
+  detail::ensure_libcgroup_initialized();
+  CgroupLayout layout;
+  for (const char* controller : kTenantControllers) {
+    char* raw = nullptr;
+    if (cgroup_get_subsys_mount_point(controller, &raw) != 0 || raw == nullptr) continue;
+    const std::unique_ptr<char, decltype(&std::free)> owned(raw, &std::free);
+    struct statfs info {};
+    if (::statfs(raw, &info) != 0) continue;
+    ControllerMount mount;
+    mount.controller = controller;
+    mount.mount_point = raw;
+    mount.version = info.f_type == CGROUP2_SUPER_MAGIC ? CgroupVersion::v2 : CgroupVersion::v1;
+    layout.controllers.push_back(std::move(mount));
+  }
+  return layout;
+}
+
+}  // namespace ckernel::tuning

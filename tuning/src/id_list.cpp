@@ -1,0 +1,106 @@
+#include "ckernel/tuning/id_list.h"
+
+#include <algorithm>
+#include <charconv>
+#include <iterator>
+
+#include "ckernel/tuning/error.h"
+
+namespace ckernel::tuning {
+namespace {
+
+// Ids beyond this are certainly a typo or garbage; it also bounds the memory a range can expand to.
+constexpr int kLargestId = 1 << 20;
+
+std::string_view trim(std::string_view text) {
+  const auto first = text.find_first_not_of(" \t\n");
+  if (first == std::string_view::npos) return {};
+  const auto last = text.find_last_not_of(" \t\n");
+  return text.substr(first, last - first + 1);
+}
+
+int parse_id(std::string_view token, std::string_view whole) {
+  int value = 0;
+  const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
+  if (error != std::errc() || end != token.data() + token.size() || value < 0 || value > kLargestId) {
+    throw TuningError("IdList::parse", "",
+                      "malformed id '" + std::string(token) + "' in list '" + std::string(whole) + "'");
+  }
+  return value;
+}
+
+void normalize(std::vector<int>& ids) {
+  std::sort(ids.begin(), ids.end());
+  ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+}
+
+}  // namespace
+
+IdList::IdList(std::initializer_list<int> ids) : ids_(ids) { normalize(ids_); }
+
+IdList::IdList(std::vector<int> ids) : ids_(std::move(ids)) { normalize(ids_); }
+
+IdList IdList::parse(std::string_view text) {
+  const std::string_view whole = trim(text);
+  std::vector<int> ids;
+  std::string_view rest = whole;
+  while (!rest.empty()) {
+    const auto comma = rest.find(',');
+    const std::string_view item = trim(rest.substr(0, comma));
+    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    const auto dash = item.find('-');
+    if (dash == std::string_view::npos) {
+      ids.push_back(parse_id(item, whole));
+      continue;
+    }
+    const int first = parse_id(item.substr(0, dash), whole);
+    const int last = parse_id(item.substr(dash + 1), whole);
+    if (last < first) {
+      throw TuningError("IdList::parse", "",
+                        "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
+    }
+    for (int id = first; id <= last; ++id) ids.push_back(id);
+  }
+  return IdList(std::move(ids));
+}
+
+std::string IdList::to_string() const {
+  std::string text;
+  for (std::size_t i = 0; i < ids_.size();) {
+    std::size_t j = i;
+    while (j + 1 < ids_.size() && ids_[j + 1] == ids_[j] + 1) ++j;
+    if (!text.empty()) text += ',';
+    text += std::to_string(ids_[i]);
+    if (j > i) text += '-' + std::to_string(ids_[j]);
+    i = j + 1;
+  }
+  return text;
+}
+
+bool IdList::contains(int id) const { return std::binary_search(ids_.begin(), ids_.end(), id); }
+
+bool IdList::contains_all(const IdList& other) const {
+  return std::includes(ids_.begin(), ids_.end(), other.ids_.begin(), other.ids_.end());
+}
+
+IdList IdList::intersection(const IdList& other) const {
+  std::vector<int> out;
+  std::set_intersection(ids_.begin(), ids_.end(), other.ids_.begin(), other.ids_.end(),
+                        std::back_inserter(out));
+  return IdList(std::move(out));
+}
+
+IdList IdList::difference(const IdList& other) const {
+  std::vector<int> out;
+  std::set_difference(ids_.begin(), ids_.end(), other.ids_.begin(), other.ids_.end(),
+                      std::back_inserter(out));
+  return IdList(std::move(out));
+}
+
+IdList IdList::union_with(const IdList& other) const {
+  std::vector<int> out;
+  std::set_union(ids_.begin(), ids_.end(), other.ids_.begin(), other.ids_.end(), std::back_inserter(out));
+  return IdList(std::move(out));
+}
+
+}  // namespace ckernel::tuning
