@@ -51,7 +51,7 @@ GenerationResult generate(Session& session, std::string_view prompt, const Gener
       break;
     }
     step.top = top_logits(logits, options.top_logits);
-    step.piece = tokenizer.piece(step.token);
+    step.piece = tokenizer.piece(step.token, options.render_special);
     sampler.accept(step.token);
     result.text += step.piece;
     result.steps.push_back(step);

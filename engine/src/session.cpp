@@ -72,11 +72,14 @@ void Session::forward(std::span<const TokenId> tokens) {
   const int64_t q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
   const int64_t pos0 = n_past_;
   const float attn_scale = 1.0f / std::sqrt(static_cast<float>(c.head_dim));
-  auto matmul = [&](const kernels::WeightMatrix& m, const float* in, float* out, int64_t rows_in = -1) {
-    kernels::matmul(m, in, rows_in < 0 ? n : rows_in, out, b.pool, b.scratch);
+  // Tokens whose activations are still needed: all of them until the last layer's attention is done,
+  // then only the last one, whose logits are wanted.
+  int64_t rows = n;
+  auto matmul = [&](const kernels::WeightMatrix& m, const float* in, float* out) {
+    kernels::matmul(m, in, rows, out, b.pool, b.scratch);
   };
   auto per_token = [&](auto&& fn) {
-    b.pool.parallel_for(n, [&](int64_t begin, int64_t end) {
+    b.pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) fn(t);
     });
   };
@@ -114,6 +117,13 @@ void Session::forward(std::span<const TokenId> tokens) {
     kernels::kv_store(kv, pos0, n, b.k.data(), b.v.data());
     kernels::attention(b.q.data(), kv, pos0, n, c.n_head, attn_scale, b.attn.data(), b.pool);
     matmul(l.wo, b.attn.data(), b.projected.data());
+    if (il == c.n_layer - 1 && rows > 1) {
+      // As llama.cpp does: the last layer's feed-forward runs for the output token only, which also
+      // makes its matrix products single-token ones.
+      std::copy_n(b.x.data() + (rows - 1) * c.n_embd, c.n_embd, b.x.data());
+      std::copy_n(b.projected.data() + (rows - 1) * c.n_embd, c.n_embd, b.projected.data());
+      rows = 1;
+    }
     per_token([&](int64_t t) {
       float* x = b.x.data() + t * c.n_embd;
       kernels::add_inplace(x, b.projected.data() + t * c.n_embd, c.n_embd);
@@ -131,10 +141,8 @@ void Session::forward(std::span<const TokenId> tokens) {
     });
   }
 
-  // Only the last token's logits are needed.
-  const float* last = b.x.data() + (n - 1) * c.n_embd;
-  kernels::rms_norm(last, w.output_norm.data(), b.normed.data(), c.n_embd, c.rms_eps);
-  matmul(w.output, b.normed.data(), b.logits.data(), 1);
+  kernels::rms_norm(b.x.data(), w.output_norm.data(), b.normed.data(), c.n_embd, c.rms_eps);
+  matmul(w.output, b.normed.data(), b.logits.data());
   n_past_ += n;
 }
 

@@ -22,6 +22,10 @@ float reduce_add(const float* v) {
   return (q[0] + q[2]) + (q[1] + q[3]);
 }
 
+// a * b rounded to float on its own: fma(a, b, -0) is exactly the product (signed zeros included), and
+// unlike a plain a * b no -ffp-contract setting can fuse it into the add that follows.
+float product(float a, float b) { return std::fma(a, b, -0.0f); }
+
 // _mm512_scalef_ps for an integral exponent: j * 2^e, rounded once.
 float scalef(float j, int e) {
   if (e >= -126 && e <= 127) return j * std::bit_cast<float>(static_cast<uint32_t>(e + 127) << 23);
@@ -51,8 +55,7 @@ float vec_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
 
 // tinyBLAS<16, __m512, __m512, ggml_fp16_t, ggml_fp16_t, float>: each output has its own 16-lane
 // accumulator, lane l summing the products l, l + 16, ...; hsum is _mm512_reduce_add_ps. n % 16 == 0.
-float tinyblas_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
-  (void)n;
+float tinyblas_dot(const uint16_t* x, const float* y, [[maybe_unused]] int64_t n, int64_t n_nonzero) {
   float acc[kLanes] = {};
   for (int64_t i = 0; i < n_nonzero; ++i) acc[i & 15] += fp16_to_fp32(x[i]) * y[i];
   return reduce_add(acc);
@@ -111,22 +114,35 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopePa
     float mscale = p.attn_factor;
     if (p.ext_factor != 0) {
       const float mix = yarn_ramp(corr_low, corr_high, i0) * p.ext_factor;
-      theta = theta_interp * (1 - mix) + theta_extrap * mix;
-      mscale *= 1.0f + 0.1f * std::log(1.0f / p.freq_scale);
+      // ggml's rope_yarn as GCC contracts it (-O3, -mfma, GNU C): the first product is fused.
+      theta = std::fma(theta_interp, 1 - mix, theta_extrap * mix);
+      mscale *= std::fma(0.1f, std::log(1.0f / p.freq_scale), 1.0f);
     }
     cos_sin[i0] = std::cos(theta) * mscale;
     cos_sin[i0 + 1] = std::sin(theta) * mscale;
     theta_extrap *= theta_scale;
   }
+  // The rotation rounds as ggml's compiled loops do (GCC 12 -O3 -mfma contracts them), in llama.cpp's
+  // case of a separate output tensor (ggml-alloc never runs rope in place on the reshaped Q/K views):
+  // NeoX pairs go through a scalar loop and adjacent pairs, four at a time, through a vectorized loop,
+  // both fusing the products of x0 (x0 * cos - r(x1 * sin), x0 * sin + r(x1 * cos)); the last n_pairs % 4
+  // adjacent pairs go through the vectorized loop's epilogue, where nothing is fused.
+  const int64_t n_pairs = p.n_dims / 2;
+  const int64_t n_fused = p.neox ? n_pairs : n_pairs / 4 * 4;
   for (int64_t h = 0; h < n_heads; ++h) {
     float* v = x + h * head_dim;
-    for (int64_t i0 = 0; i0 < p.n_dims; i0 += 2) {
-      const int64_t a = p.neox ? i0 / 2 : i0;
-      const int64_t b = p.neox ? i0 / 2 + p.n_dims / 2 : i0 + 1;
-      const float c = cos_sin[i0], s = cos_sin[i0 + 1];
-      const float x0 = v[a], x1 = v[b];
-      v[a] = x0 * c - x1 * s;
-      v[b] = x0 * s + x1 * c;
+    for (int64_t k = 0; k < n_pairs; ++k) {
+      float& a = p.neox ? v[k] : v[2 * k];
+      float& b = p.neox ? v[k + n_pairs] : v[2 * k + 1];
+      const float c = cos_sin[2 * k], s = cos_sin[2 * k + 1];
+      const float x0 = a, x1 = b;
+      if (k < n_fused) {
+        a = std::fma(x0, c, -(x1 * s));
+        b = std::fma(x0, s, x1 * c);
+      } else {
+        a = product(x0, c) - product(x1, s);
+        b = product(x0, s) + product(x1, c);
+      }
     }
   }
 }
@@ -231,7 +247,7 @@ void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float sca
   // ggml_vec_soft_max_f32 and a multiply by the float of 1/sum.
   float max = -std::numeric_limits<float>::infinity();
   for (int64_t i = 0; i < n_unmasked; ++i) {
-    y[i] = x[i] * scale;
+    y[i] = product(x[i], scale);
     max = std::max(max, y[i]);
   }
   double sum = 0;

@@ -1,5 +1,7 @@
-// dot_row of every computable weight type against its partner format, compared with the dot product in
-// double of dequantize_row(weight) and the activation row read back independently (kernel_test_util.h).
+// dot_row of every computable weight type against its partner format, and the type's variant dot product
+// where it has one (tinyBLAS for F32/F16/BF16, the repacked-Q4_0 kernel), compared with the dot product
+// in double of dequantize_row(weight) and the activation row read back independently
+// (kernel_test_util.h). Bit-exactness with ggml is matmul_exact_test's business; this bounds the error.
 //
 // The bound. Each weight element is a "scale part" times a quant minus a "min part" (Q5_1, Q4_K, Q5_K
 // have min parts); let M = sum_i (|scale part_i| + |min part_i|) * |x_i|, measured by dequantizing copies
@@ -7,11 +9,10 @@
 // (products of the two block scales, scaling an exact integer block sum, each addition into a float
 // accumulator, the final additions of the eight K-quant lanes) and the single rounding of each
 // dequantized weight is relative to a part of M, and a row of B blocks goes through at most 2B + 12 of
-// them, so
-//     |dot_row - reference| <= (2B + 12) * 2^-24 * M            (quantized types)
-//     |dot_row - reference| <= (2 + n * 2^-29) * 2^-24 * M       (F32, F16, BF16: products are exact for
-//                                                                  the halves, rounded once for F32, and
-//                                                                  summed in double)
+// them. The plain types accumulate fused multiply-adds in 16 float lanes, at most n / 16 per lane, then
+// add the lanes in at most 6 steps, plus for F32 up to 63 leftover products each rounded and added, so
+//     |dot - reference| <= (2B + 12) * 2^-24 * M            (quantized types)
+//     |dot - reference| <= (n / 16 + 72) * 2^-24 * M        (F32, F16, BF16)
 // For Q5_1 the reference uses what ggml's Q8_1 carries for the min: weight min * the block's stored s
 // (fp16 of d * sum q), not min * sum(d * q) -- the two differ by the fp16 rounding of s, by design.
 #include <gtest/gtest.h>
@@ -59,11 +60,10 @@ bool has_mins(TensorType t) {
 }
 bool is_plain(TensorType t) { return t == TensorType::F32 || t == TensorType::F16 || t == TensorType::BF16; }
 
-void check_dot(const Case& c, const Bytes& weight, const std::vector<float>& activation,
+void check_dot(const Case& c, DotRowFn dot_row, const Bytes& weight, const std::vector<float>& activation,
                const std::string& what) {
   SCOPED_TRACE(std::string(type_name(c.type)) + ", " + what);
   const auto n = static_cast<int64_t>(activation.size());
-  const TypeKernels& k = kernels_for(c.type);
   Bytes xq(row_bytes(c.partner, n));
   activation_quantizer(c.partner)(activation.data(), xq.data(), n);
   const std::vector<double> x = test::read_activation(c.partner, xq, n);
@@ -100,10 +100,10 @@ void check_dot(const Case& c, const Bytes& weight, const std::vector<float>& act
   }
 
   const double blocks = static_cast<double>(n / traits(c.type).block_size);
-  const double steps = is_plain(c.type) ? 2 + static_cast<double>(n) * std::ldexp(1.0, -29) : 2 * blocks + 12;
+  const double steps = is_plain(c.type) ? static_cast<double>(n) / 16 + 72 : 2 * blocks + 12;
   const double bound = steps * std::ldexp(1.0, -24) * magnitude;
 
-  const float dot = k.dot_row(weight.data(), xq.data(), n);
+  const float dot = dot_row(weight.data(), xq.data(), n);
   ASSERT_TRUE(std::isfinite(dot));
   EXPECT_LE(std::fabs(dot - reference), bound)
       << "dot " << dot << " reference " << reference << " bound " << bound << " (M = " << magnitude << ")";
@@ -145,8 +145,13 @@ TEST_P(DotRow, MatchesDoubleDotOfDequantizedRows) {
   for (int64_t n : {superblock, 3 * superblock, int64_t{4096}}) {
     for (int trial = 0; trial < 4; ++trial) {
       const Bytes weight = test::random_weight_row(c.type, n, rng);
-      for (const auto& [name, x] : activation_rows(n, rng))
-        check_dot(c, weight, x, name + ", n = " + std::to_string(n) + ", trial " + std::to_string(trial));
+      for (const auto& [name, x] : activation_rows(n, rng)) {
+        const std::string what = name + ", n = " + std::to_string(n) + ", trial " + std::to_string(trial);
+        check_dot(c, kernels_for(c.type).dot_row, weight, x, what);
+        const DotVariant& v = kernels_for(c.type).variant;
+        if (v.dot_row != nullptr && n % v.cols_multiple == 0)
+          check_dot(c, v.dot_row, weight, x, what + ", variant");
+      }
     }
   }
 }
@@ -163,6 +168,9 @@ TEST_P(DotRow, ZeroWeightsGiveZero) {
   Bytes xq(row_bytes(c.partner, n));
   activation_quantizer(c.partner)(x.data(), xq.data(), n);
   EXPECT_EQ(kernels_for(c.type).dot_row(weight.data(), xq.data(), n), 0.0f);
+  if (const DotRowFn variant = kernels_for(c.type).variant.dot_row) {
+    EXPECT_EQ(variant(weight.data(), xq.data(), n), 0.0f);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(AllComputableTypes, DotRow, ::testing::ValuesIn(kCases),
@@ -180,10 +188,33 @@ TEST(TypeKernels, TableCoversExactlyTheComputableTypes) {
       EXPECT_NE(k.dequantize_row, nullptr);
       EXPECT_NE(k.dot_row, nullptr);
       EXPECT_NO_THROW(activation_quantizer(k.partner)) << t->name;
+      if (k.variant.dot_row != nullptr) {
+        EXPECT_GE(k.variant.min_tokens, 1);
+        EXPECT_GE(k.variant.rows_multiple, 1);
+        EXPECT_EQ(k.variant.cols_multiple % t->block_size, 0);
+      }
     } else {
       EXPECT_THROW(kernels_for(t->type), std::invalid_argument) << t->name;
     }
   }
+}
+
+// ggml's choice of kernel by shape (llamafile_sgemm's conditions, the repack buffer's row multiple).
+TEST(TypeKernels, SelectDotRowFollowsGgmlsChoice) {
+  const TypeKernels& f16 = kernels_for(TensorType::F16);
+  EXPECT_EQ(select_dot_row(f16, 64, 256, 1), f16.dot_row);          // one token: vec_dot
+  EXPECT_EQ(select_dot_row(f16, 64, 256, 2), f16.variant.dot_row);  // a batch: tinyBLAS
+  EXPECT_EQ(select_dot_row(f16, 62, 256, 5), f16.dot_row);          // rows % 4 != 0
+  EXPECT_EQ(select_dot_row(f16, 64, 248, 5), f16.dot_row);          // cols % 16 != 0
+  const TypeKernels& bf16 = kernels_for(TensorType::BF16);
+  EXPECT_EQ(select_dot_row(bf16, 64, 272, 5), bf16.dot_row);  // cols % 32 != 0
+  EXPECT_EQ(select_dot_row(bf16, 64, 256, 5), bf16.variant.dot_row);
+  const TypeKernels& q4_0 = kernels_for(TensorType::Q4_0);
+  EXPECT_EQ(select_dot_row(q4_0, 256, 256, 1), q4_0.variant.dot_row);  // repacked, any token count
+  EXPECT_EQ(select_dot_row(q4_0, 256, 256, 7), q4_0.variant.dot_row);
+  EXPECT_EQ(select_dot_row(q4_0, 36, 256, 7), q4_0.dot_row);  // rows % 8 != 0: not repacked
+  const TypeKernels& q8_0 = kernels_for(TensorType::Q8_0);
+  EXPECT_EQ(select_dot_row(q8_0, 256, 256, 7), q8_0.dot_row);
 }
 
 }  // namespace

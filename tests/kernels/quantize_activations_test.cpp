@@ -1,14 +1,18 @@
-// Activation quantization checked against the rules of ggml's reference quantizers, stated here
-// independently of the implementation:
+// Activation quantization checked against the rules of the quantizers ggml's CPU backend runs on x86
+// (the AVX2 branches of quantize_row_q8_0/_q8_1, the reference quantize_row_q8_K, the F16C and
+// AVX512_BF16 row conversions), stated here independently of the implementation:
 //   Q8_0 (per block of 32):  amax = max |x|; d = amax / 127 in fp32; stored scale = fp16(d) (RNE);
-//                            q = round-half-away-from-zero(x * (1 / d)) in fp32, 0 when d == 0; so
+//                            q = round-half-to-even(x * (127 / amax)) in fp32, 0 when amax == 0; so
 //                            |q| <= 127, an element of magnitude amax gets +-127, sign(q) = sign(x).
+//                            (Not the _ref rule x * (1 / d) rounded half away from zero.)
 //   Q8_1:                    as Q8_0, plus stored s = fp16(float(sum q) * d) with the fp32 d.
 //   Q8_K (per 256):          max = the first element of largest magnitude (signed); iscale = -127 / max;
 //                            q = min(127, round-half-to-even(iscale * x)); d = 1 / iscale (fp32, so its
 //                            sign is opposite to max); bsums[g] = sum of q over elements 16g..16g+15; an
 //                            all-zero block is all zeros with d = 0.
-//   F16 / BF16 / F32:        element-wise fp32_to_fp16 / fp32_to_bf16 / copy.
+//   F16 / F32:               element-wise fp32_to_fp16 / copy.
+//   BF16:                    element-wise fp32_to_bf16, except that the elements of whole runs of 32
+//                            (VCVTNE2PS2BF16) read a denormal input as a zero of its sign.
 // Checked on random rows, rows of several blocks, and the edge cases (zeros, all-equal, huge and tiny
 // magnitudes, negative extremes, exact ties).
 #include <gtest/gtest.h>
@@ -48,7 +52,13 @@ Bytes quantize(TensorType format, const std::vector<float>& x) {
   return out;
 }
 
-double round_half_away(double v) { return v < 0 ? -std::floor(-v + 0.5) : std::floor(v + 0.5); }
+double round_half_even(double v) {
+  const double f = std::floor(v);
+  const double diff = v - f;
+  if (diff < 0.5) return f;
+  if (diff > 0.5) return f + 1;
+  return std::fmod(f, 2.0) == 0 ? f : f + 1;
+}
 
 void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const std::string& what) {
   SCOPED_TRACE(what);
@@ -62,13 +72,13 @@ void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const st
     for (int j = 0; j < 32; ++j) amax = std::max(amax, std::fabs(xb[j]));
     const float d = amax / 127.0f;
     ASSERT_EQ(get_u16(q, base), fp32_to_fp16(d)) << "block " << b << " scale";
-    const float inverse = d == 0 ? 0.0f : 1.0f / d;
+    const float id = amax == 0 ? 0.0f : 127.0f / amax;
     int sum = 0;
     for (int j = 0; j < 32; ++j) {
       const int qj = get_i8(q, base + quants_at + j);
       sum += qj;
-      const float scaled = xb[j] * inverse;  // one fp32 multiply, as ggml
-      ASSERT_EQ(qj, static_cast<int>(round_half_away(scaled))) << "block " << b << " element " << j;
+      const float scaled = xb[j] * id;  // one fp32 multiply, as ggml
+      ASSERT_EQ(qj, static_cast<int>(round_half_even(scaled))) << "block " << b << " element " << j;
       ASSERT_LE(std::abs(qj), 127);
       if (d != 0) {
         // Within half a step (plus the fp32 error of x * (1/d)) of the exact x / d.
@@ -87,14 +97,6 @@ void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const st
       ASSERT_EQ(get_u16(q, base + 2), fp32_to_fp16(static_cast<float>(sum) * d)) << "block " << b << " s";
     }
   }
-}
-
-double round_half_even(double v) {
-  const double f = std::floor(v);
-  const double diff = v - f;
-  if (diff < 0.5) return f;
-  if (diff > 0.5) return f + 1;
-  return std::fmod(f, 2.0) == 0 ? f : f + 1;
 }
 
 void check_q8_k(const std::vector<float>& x, const std::string& what) {
@@ -167,11 +169,11 @@ std::vector<std::pair<std::string, std::vector<float>>> edge_rows(int64_t n) {
   return rows;
 }
 
-TEST(QuantizeActivations, Q8_0FollowsReferenceRules) {
+TEST(QuantizeActivations, Q8_0FollowsX86Rules) {
   for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::Q8_0, x, name);
 }
 
-TEST(QuantizeActivations, Q8_1FollowsReferenceRules) {
+TEST(QuantizeActivations, Q8_1FollowsX86Rules) {
   for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::Q8_1, x, name);
 }
 
@@ -179,17 +181,17 @@ TEST(QuantizeActivations, Q8_KFollowsReferenceRules) {
   for (const auto& [name, x] : edge_rows(1024)) check_q8_k(x, name);
 }
 
-// Known answers that pin down the two rounding rules: with amax = 127, Q8_0's d is 1 and 1/d is 1, so
-// x itself is rounded, half away from zero; with max = -127 first, Q8_K's iscale is 1 and x is rounded
-// half to even.
+// Known answers that pin down the rounding rules: with amax = 127, Q8_0's 127 / amax is 1, so x itself
+// is rounded, half to even (VROUNDPS); with max = -127 first, Q8_K's iscale is 1 and x is rounded half
+// to even as well.
 TEST(QuantizeActivations, TiesRoundAsGgml) {
   std::vector<float> x(256, 0.0f);
   x[0] = 127.0f;
   const float halves[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f};
   for (int i = 0; i < 7; ++i) x[1 + i] = halves[i];
   const Bytes q8_0 = quantize(TensorType::Q8_0, x);
-  const int away[] = {1, 2, 3, -1, -2, -3, 127};
-  for (int i = 0; i < 7; ++i) EXPECT_EQ(get_i8(q8_0, 2 + 1 + i), away[i]) << halves[i];
+  const int to_even[] = {0, 2, 2, 0, -2, -2, 126};
+  for (int i = 0; i < 7; ++i) EXPECT_EQ(get_i8(q8_0, 2 + 1 + i), to_even[i]) << halves[i];
   EXPECT_EQ(fp16_to_fp32(get_u16(q8_0, 0)), 1.0f);
 
   x[0] = -127.0f;
@@ -199,6 +201,21 @@ TEST(QuantizeActivations, TiesRoundAsGgml) {
   EXPECT_EQ(get_i8(q8_k, 4), -127);
   EXPECT_EQ(get_f32(q8_k, 0), 1.0f);  // 1 / iscale: the sign opposite to max
   EXPECT_EQ(get_i16(q8_k, 260), -127 + 0 + 2 + 2 + 0 - 2 - 2 + 126);
+}
+
+// The multiplier is 127 / amax, not 1 / (amax / 127): for this block the two differ in the last bit and
+// x * multiplier lands on different sides of 2.5 (found by search; 2.50000x with 127 / amax).
+TEST(QuantizeActivations, Q8_0MultiplierIs127OverAmax) {
+  std::vector<float> x(32, 0.0f);
+  x[0] = 0x1.000086p+0f;
+  x[1] = 0x1.4285b4p-6f;
+  ASSERT_NE(127.0f / x[0], 1.0f / (x[0] / 127.0f));
+  for (TensorType format : {TensorType::Q8_0, TensorType::Q8_1}) {
+    const Bytes q = quantize(format, x);
+    const size_t quants_at = format == TensorType::Q8_0 ? 2 : 4;
+    EXPECT_EQ(get_i8(q, quants_at), 127);
+    EXPECT_EQ(get_i8(q, quants_at + 1), 3);
+  }
 }
 
 TEST(QuantizeActivations, Q8_1StoresScaledSumFromFp32Scale) {
@@ -219,10 +236,27 @@ TEST(QuantizeActivations, HalfFormatsConvertElementwise) {
     const Bytes f32 = quantize(TensorType::F32, x);
     for (size_t i = 0; i < x.size(); ++i) {
       ASSERT_EQ(get_u16(f16, 2 * i), fp32_to_fp16(x[i]));
-      ASSERT_EQ(get_u16(bf16, 2 * i), fp32_to_bf16(x[i]));
+      ASSERT_EQ(get_u16(bf16, 2 * i), fp32_to_bf16(x[i]));  // no denormals in these rows
       ASSERT_EQ(std::bit_cast<uint32_t>(get_f32(f32, 4 * i)), std::bit_cast<uint32_t>(x[i]));
     }
   }
+}
+
+// ggml_fp32_to_bf16_row converts runs of 32 with VCVTNE2PS2BF16, which reads denormals as zero, and the
+// rest with ggml_compute_fp32_to_bf16, which rounds them like any other value.
+TEST(QuantizeActivations, Bf16FlushesDenormalsOnlyInRunsOf32) {
+  const float denormal = std::numeric_limits<float>::denorm_min() * 0x300000;  // 0x00300000 as bits
+  std::vector<float> x(40, 1.0f);
+  x[5] = denormal;
+  x[6] = -denormal;
+  x[35] = denormal;
+  x[36] = -denormal;
+  const Bytes bf16 = quantize(TensorType::BF16, x);
+  EXPECT_EQ(get_u16(bf16, 2 * 5), 0x0000);
+  EXPECT_EQ(get_u16(bf16, 2 * 6), 0x8000);
+  EXPECT_EQ(get_u16(bf16, 2 * 35), 0x0030);
+  EXPECT_EQ(get_u16(bf16, 2 * 36), 0x8030);
+  EXPECT_EQ(get_u16(bf16, 2 * 7), fp32_to_bf16(1.0f));
 }
 
 TEST(QuantizeActivations, OnlyActivationFormatsHaveQuantizers) {

@@ -32,7 +32,7 @@ if model is None:
 
 forced = ",".join(str(s["token"]) for s in ref["steps"])
 cmd = [a.ckrun, "-m", model, "-p", ref["prompt"], "-n", str(len(ref["steps"])), "--temp", "0", "--json",
-       "--top", "5", "-t", str(a.threads), "--force-tokens", forced]
+       "--top", "5", "--special", "-t", str(a.threads), "--force-tokens", forced]
 run = subprocess.run(cmd, capture_output=True, text=True)
 if run.returncode != 0:
     print(f"FAIL {name}: ckrun exited {run.returncode}: {run.stderr.strip()}")

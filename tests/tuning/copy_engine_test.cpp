@@ -98,8 +98,9 @@ TEST(StreamingCopy, UnalignedHeadsAndTailsAreExactAndStayInBounds) {
           ASSERT_EQ(std::memcmp(out, src.data() + src_offset, size), 0)
               << to_string(stores) << " size " << size << " dst+" << dst_offset << " src+" << src_offset;
           for (std::byte* p = dst.data(); p < out; ++p) ASSERT_EQ(*p, std::byte{0xee}) << "wrote before dst";
-          for (std::byte* p = out + size; p < dst.data() + dst.size(); ++p)
+          for (std::byte* p = out + size; p < dst.data() + dst.size(); ++p) {
             ASSERT_EQ(*p, std::byte{0xee}) << "wrote past the end";
+          }
         }
       }
     }

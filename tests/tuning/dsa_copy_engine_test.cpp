@@ -8,6 +8,7 @@
 #include <numeric>
 #include <vector>
 
+#include "ckernel/tuning/dsa_inventory.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/units.h"
 #include "fake_dsa_device.h"
@@ -249,6 +250,52 @@ TEST(DsaCopyEngine, AStalledDeviceTimesOut) {
   } catch (const TuningError& error) {
     EXPECT_NE(std::string(error.what()).find("no completion record after 50 ms"), std::string::npos)
         << error.what();
+  }
+}
+
+TEST(DsaPortal, SaysWhyNoWorkQueueIsUsable) {
+  DsaInventory inventory;
+  DsaDevice disabled;
+  disabled.name = "dsa0";
+  DsaDevice without_pasid;
+  without_pasid.name = "dsa1";
+  without_pasid.enabled = true;
+  DsaDevice kernel_queues_only;
+  kernel_queues_only.name = "dsa2";
+  kernel_queues_only.enabled = true;
+  kernel_queues_only.pasid_enabled = true;
+  DsaWorkQueue kernel_queue;
+  kernel_queue.name = "wq2.0";
+  kernel_queue.enabled = true;
+  kernel_queues_only.work_queues = {kernel_queue};
+  DsaDevice unopenable = kernel_queues_only;
+  unopenable.name = "dsa3";
+  DsaWorkQueue user_queue;
+  user_queue.name = "wq3.0";
+  user_queue.enabled = true;
+  user_queue.user_type = true;
+  user_queue.dedicated = true;
+  user_queue.device_path = "/nonexistent/dsa/wq3.0";
+  unopenable.work_queues = {user_queue};
+  inventory.devices = {disabled, without_pasid, kernel_queues_only, unopenable};
+
+  IsaFeatures isa;
+  isa.movdir64b = true;
+  const PortalChoice choice = open_dsa_portal(inventory, isa);
+  EXPECT_EQ(choice.portal, nullptr);
+  EXPECT_EQ(
+      choice.reason,
+      "dsa0 is disabled; dsa1 has no PASID (shared virtual addressing is off); dsa2 has no usable enabled "
+      "user work queue; open /nonexistent/dsa/wq3.0: No such file or directory; dsa3 has no usable enabled "
+      "user work queue");
+
+  isa.movdir64b = false;
+  try {
+    HardwareWorkQueuePortal portal(user_queue, isa);
+    FAIL() << "a dedicated queue was opened without MOVDIR64B";
+  } catch (const TuningError& error) {
+    EXPECT_STREQ(error.what(),
+                 "open /nonexistent/dsa/wq3.0: a dedicated queue needs MOVDIR64B, which this CPU lacks");
   }
 }
 

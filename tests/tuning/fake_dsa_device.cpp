@@ -168,8 +168,9 @@ void FakeDsaDevice::run_batch(const dsa_hw_desc& descriptor) {
   executed_.push_back(entry);
   bool failed = false;
   const auto* list = at<const dsa_hw_desc>(descriptor.desc_list_addr);
-  for (std::size_t i = 0; i < readable; ++i)
+  for (std::size_t i = 0; i < readable; ++i) {
     failed |= run_memmove(list[i], /*in_batch=*/true) != DSA_COMP_SUCCESS;
+  }
   if (readable < descriptor.desc_count) {
     executed_[log_position].status = DSA_COMP_BATCH_PAGE_FAULT;
     complete(descriptor, DSA_COMP_BATCH_PAGE_FAULT, static_cast<std::uint32_t>(readable),

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <filesystem>
 #include <fstream>
@@ -58,8 +59,9 @@ std::vector<fs::path> nr_hugepages_files() {
   const fs::path nodes = "/sys/devices/system/node";
   for (const auto& node : fs::directory_iterator(nodes, error)) {
     const std::string name = node.path().filename().string();
-    if (!name.starts_with("node") || name.size() == 4 || !std::isdigit(static_cast<unsigned char>(name[4])))
+    if (!name.starts_with("node") || name.size() == 4 || !std::isdigit(static_cast<unsigned char>(name[4]))) {
       continue;
+    }
     for (const auto& pool : fs::directory_iterator(node.path() / "hugepages", error)) {
       files.push_back(pool.path() / "nr_hugepages");
     }
@@ -96,8 +98,9 @@ void empty_cgroup(const fs::path& cgroup, std::vector<std::string>& actions) {
     if (pids.empty()) return;
     for (const int pid : pids) {
       ::kill(pid, SIGKILL);
-      if (attempt == 0)
+      if (attempt == 0) {
         actions.push_back("killed leftover test process " + std::to_string(pid) + " in " + cgroup.string());
+      }
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }

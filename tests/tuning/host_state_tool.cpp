@@ -19,6 +19,18 @@ int main(int argc, char** argv) {
   }
   const std::string file = argv[2];
   if (std::string(argv[1]) == "save") {
+    // Test cgroups, mounts and directories present now are leftovers of an earlier run that was killed
+    // outright: clear them first, so that the suite starts from a clean host.
+    if (::geteuid() == 0) {
+      HostStateSnapshot clean = HostStateSnapshot::take();
+      clean.cgroup_directories.clear();
+      clean.test_root_entries.clear();
+      std::erase_if(clean.hugetlbfs_mounts, [](const std::string& point) {
+        return point.starts_with(ckernel::tuning::testing::kTestRoot);
+      });
+      for (const std::string& action : clean.restore())
+        std::cout << "cleared stale test state: " << action << "\n";
+    }
     std::ofstream(file) << HostStateSnapshot::take().serialize();
     std::cout << "host state saved to " << file << "\n";
     return 0;

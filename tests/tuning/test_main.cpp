@@ -24,8 +24,9 @@ class HostStateEnvironment : public ::testing::Environment {
       std::cout << "[host state] " << action << " (a test left it behind)\n";
     }
     const auto differences = snapshot_->differences_from(HostStateSnapshot::take());
-    for (const std::string& difference : differences)
+    for (const std::string& difference : differences) {
       ADD_FAILURE() << "host state not restored: " << difference;
+    }
   }
 
  private:

@@ -23,7 +23,7 @@ const char* cache_type_name(unsigned type) {
 // Intel leaf 4 and AMD leaf 0x8000001D share one layout: one sub-leaf per cache until type 0.
 std::vector<CacheInfo> deterministic_caches(unsigned leaf) {
   std::vector<CacheInfo> caches;
-  if (__get_cpuid_max(leaf & 0x80000000u, nullptr) < leaf) return caches;
+  if (static_cast<unsigned>(__get_cpuid_max(leaf & 0x80000000u, nullptr)) < leaf) return caches;
   for (unsigned index = 0; index < 16; ++index) {
     unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
     __cpuid_count(leaf, index, eax, ebx, ecx, edx);
@@ -45,7 +45,7 @@ std::vector<CacheInfo> deterministic_caches(unsigned leaf) {
 // AMD's older leaves: L1 in 0x80000005, L2 and L3 in 0x80000006.
 std::vector<CacheInfo> amd_legacy_caches() {
   std::vector<CacheInfo> caches;
-  if (__get_cpuid_max(0x80000000u, nullptr) < 0x80000006u) return caches;
+  if (static_cast<unsigned>(__get_cpuid_max(0x80000000u, nullptr)) < 0x80000006u) return caches;
   unsigned eax = 0, ebx = 0, ecx = 0, edx = 0;
   __cpuid(0x80000005u, eax, ebx, ecx, edx);
   if ((ecx >> 24) != 0) caches.push_back({1, "Data", (ecx >> 24) * kKiB, {}});

@@ -152,8 +152,9 @@ void HugePageReservation::give_back() {
 std::string HugePageReservation::summary() const {
   const std::string what = " x " + format_bytes(page_size_) + " pages";
   std::string text = "node " + std::to_string(node_) + ": ";
-  if (complete())
+  if (complete()) {
     return text + std::to_string(granted_) + " of " + std::to_string(requested_) + what + " granted";
+  }
   return text + "only " + std::to_string(granted_) + " of " + std::to_string(requested_) + what +
          " granted (the kernel could not allocate more contiguous memory on this node)";
 }

@@ -15,7 +15,7 @@ struct CpuidRegisters {
 // Leaves above the CPU's maximum return garbage on some CPUs, so they read as zero here.
 CpuidRegisters cpuid(unsigned leaf, unsigned subleaf) {
   CpuidRegisters r;
-  if (__get_cpuid_max(leaf & 0x80000000u, nullptr) < leaf) return r;
+  if (static_cast<unsigned>(__get_cpuid_max(leaf & 0x80000000u, nullptr)) < leaf) return r;
   __cpuid_count(leaf, subleaf, r.eax, r.ebx, r.ecx, r.edx);
   return r;
 }

@@ -97,8 +97,9 @@ std::string read_cgroup_value(const std::string& name, const std::string& contro
     rc = cgroup_read_value_next(&handle, buffer, sizeof buffer);
   }
   if (handle != nullptr) cgroup_read_value_end(&handle);
-  if (rc != ECGEOF)
+  if (rc != ECGEOF) {
     throw_libcgroup("cgroup_read_value_begin", cgroup_directory(name, controller) + "/" + file, rc);
+  }
   return content;
 }
 

@@ -23,8 +23,9 @@ using NodeMask = std::unique_ptr<bitmask, BitmaskRelease>;
 
 // libnuma must be asked first; without kernel NUMA support every policy call would fail with ENOSYS.
 void require_numa(const char* call) {
-  if (numa_available() < 0)
+  if (numa_available() < 0) {
     throw TuningError(call, "", "this kernel has no NUMA support (numa_available < 0)");
+  }
 }
 
 NodeMask to_mask(const IdList& nodes) {
@@ -206,8 +207,9 @@ std::vector<int> page_nodes(const void* address, std::size_t length) {
   const auto first = reinterpret_cast<std::uintptr_t>(address) & ~(page_size - 1);
   const auto end = reinterpret_cast<std::uintptr_t>(address) + length;
   std::vector<void*> pages;
-  for (std::uintptr_t page = first; page < end; page += page_size)
+  for (std::uintptr_t page = first; page < end; page += page_size) {
     pages.push_back(reinterpret_cast<void*>(page));
+  }
   std::vector<int> status(pages.size(), 0);
   // With no target nodes move_pages only reports where each page is.
   if (move_pages(0, pages.size(), pages.data(), nullptr, status.data(), 0) != 0) {

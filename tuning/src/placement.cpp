@@ -26,8 +26,9 @@ std::uint64_t round_up(std::uint64_t value, std::uint64_t multiple) {
 }
 
 void bind_and_populate(const MemoryMapping& memory, const WeightRegionRequest& request, bool for_write) {
-  if (request.node)
+  if (request.node) {
     set_region_policy(memory.data(), memory.size(), MemoryPolicy::bind(IdList{*request.node}));
+  }
   if (request.populate) populate(memory.data(), memory.size(), for_write);
 }
 

@@ -193,13 +193,15 @@ TenantUsage TenantSlice::usage() const {
     usage.memory_bytes = std::stoull(value("memory", "memory.usage_in_bytes"));
     usage.memory_peak_bytes = std::stoull(value("memory", "memory.max_usage_in_bytes"));
     usage.oom_kills = keyed_value(value("memory", "memory.oom_control"), "oom_kill");
-    if (layout_.find("cpuacct") != nullptr)
+    if (layout_.find("cpuacct") != nullptr) {
       usage.cpu_time_ns = std::stoull(value("cpuacct", "cpuacct.usage"));
+    }
     return usage;
   }
   usage.memory_bytes = std::stoull(value("memory", "memory.current"));
-  if (fs::exists(directory("memory") / "memory.peak"))
+  if (fs::exists(directory("memory") / "memory.peak")) {
     usage.memory_peak_bytes = std::stoull(value("memory", "memory.peak"));
+  }
   usage.oom_kills = keyed_value(value("memory", "memory.events"), "oom_kill");
   usage.cpu_time_ns = keyed_value(value("cpu", "cpu.stat"), "usage_usec") * 1000;
   return usage;
@@ -214,7 +216,8 @@ void TenantSlice::remove() {
         try {
           detail::move_process(pid, home_groups_.at(controller), {controller});
         } catch (const TuningError& error) {
-          if (error.error_number() != ESRCH) throw;  // a process that exited meanwhile is fine
+          // A process that exited meanwhile is fine.
+          if (error.error_number() != ESRCH && error.error_number() != ENOENT) throw;
         }
       }
     }

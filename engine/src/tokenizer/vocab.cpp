@@ -2,7 +2,7 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cmath>
+#include <initializer_list>
 #include <limits>
 #include <variant>
 
@@ -103,36 +103,31 @@ std::string lower_ascii(std::string_view s) {
   return out;
 }
 
+// DeepSeek's special tokens: "<｜" + words joined by "▁" + "｜>" (U+FF5C, U+2581).
+std::string deepseek_token(std::initializer_list<std::string_view> words) {
+  std::string out = "<\xEF\xBD\x9C";
+  for (std::string_view w : words) {
+    if (out.size() > 4) out += "\xE2\x96\x81";
+    out += w;
+  }
+  return out + "\xEF\xBD\x9C>";
+}
+
 // What llama.cpp finds by token text when the file does not say: end-of-turn, end-of-message and
 // fill-in-the-middle tokens, all of which it makes control tokens, and the end-of-generation set.
 void detect_special_tokens_by_text(Vocab& v) {
   struct Rule {
     std::optional<TokenId>* id;
-    std::vector<std::string_view> texts;
+    std::vector<std::string> texts;
   };
   const std::vector<Rule> rules = {
       {&v.eot,
        {"<|eot_id|>", "<|im_end|>", "<|end|>", "<end_of_turn>", "<|endoftext|>", "<EOT>", "_<EOT>",
-        "<\xEF\xBD\x9C"
-        "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>"}},
+        deepseek_token({"end", "of", "sentence"})}},
       {&v.eom, {"<|eom_id|>"}},
-      {&v.fim_pre,
-       {"<|fim_prefix|>", "<fim-prefix>",
-        "<\xEF\xBD\x9C"
-        "fim\xE2\x96\x81"
-        "begin\xEF\xBD\x9C>",
-        "<PRE>"}},
-      {&v.fim_suf,
-       {"<|fim_suffix|>", "<fim-suffix>",
-        "<\xEF\xBD\x9C"
-        "fim\xE2\x96\x81hole\xEF\xBD\x9C>",
-        "<SUF>"}},
-      {&v.fim_mid,
-       {"<|fim_middle|>", "<fim-middle>",
-        "<\xEF\xBD\x9C"
-        "fim\xE2\x96\x81"
-        "end\xEF\xBD\x9C>",
-        "<MID>"}},
+      {&v.fim_pre, {"<|fim_prefix|>", "<fim-prefix>", deepseek_token({"fim", "begin"}), "<PRE>"}},
+      {&v.fim_suf, {"<|fim_suffix|>", "<fim-suffix>", deepseek_token({"fim", "hole"}), "<SUF>"}},
+      {&v.fim_mid, {"<|fim_middle|>", "<fim-middle>", deepseek_token({"fim", "end"}), "<MID>"}},
       {&v.fim_pad, {"<|fim_pad|>", "<fim-pad>", "<PAD>"}},
       {&v.fim_rep, {"<|fim_repo|>", "<|repo_name|>", "<fim-repo>", "<REPO>"}},
       {&v.fim_sep, {"<|file_sep|>", "<fim-sep>"}},

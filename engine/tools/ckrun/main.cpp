@@ -94,7 +94,7 @@ int run(int argc, char** argv) {
   GenerationOptions gen;
   SessionOptions session_options;
   uint64_t seed = 0;
-  bool json = false, tokenize_only = false, no_bos = false, ignore_eos = false;
+  bool json = false, tokenize_only = false, no_bos = false, ignore_eos = false, special = false;
 
   po::options_description opts(
       "Usage: ckrun -m MODEL.gguf -p PROMPT [options]\n\n"
@@ -124,6 +124,7 @@ int run(int argc, char** argv) {
       "window of the repeat penalty")("seed,s", po::value(&seed),
                                       "random seed (default: random, printed with --json)")(
       "ignore-eos", po::bool_switch(&ignore_eos), "keep generating past end-of-generation tokens")(
+      "special", po::bool_switch(&special), "print control tokens such as </s> as text")(
       "json", po::bool_switch(&json),
       "print one JSON object (prompt_tokens, steps with top logits, text_hex)")(
       "top", po::value(&gen.top_logits)->default_value(5), "logits listed per step with --json")(
@@ -151,6 +152,7 @@ int run(int argc, char** argv) {
   gen.sampling.seed = vm.count("seed") ? seed : std::random_device{}();
   gen.stop_at_end_of_generation = !ignore_eos;
   gen.add_special = !no_bos;
+  gen.render_special = special;
   if (!json) gen.top_logits = 0;
 
   const std::shared_ptr<const Model> model = Model::load(model_path);

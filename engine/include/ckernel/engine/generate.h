@@ -21,7 +21,8 @@ struct GenerationOptions {
   std::vector<TokenId> forced_tokens;
   int32_t top_logits = 0;  // how many of the best logits each step reports
   bool stop_at_end_of_generation = true;
-  bool add_special = true;  // BOS as the vocabulary asks
+  bool add_special = true;      // BOS as the vocabulary asks
+  bool render_special = false;  // spell control tokens such as </s> out in the pieces
 };
 
 struct GenerationStep {

@@ -15,7 +15,9 @@ namespace ck {
 struct SessionOptions {
   int64_t n_ctx = 0;  // positions the KV cache holds; 0: the model's training context, at most 4096
   int n_threads = 1;
-  int64_t n_batch = 256;  // prompt tokens evaluated together
+  // Prompt tokens evaluated together. llama.cpp's default micro-batch: a batch rounds differently from a
+  // single token (as in llama.cpp), so the same split keeps results identical to it.
+  int64_t n_batch = 512;
 };
 
 // The session cannot take more tokens (its context is full) or was given a token that does not exist.

@@ -24,9 +24,11 @@ struct MatmulScratch {
 };
 
 // y[t][r] = dot(w row r, x[t]) for t < n_tokens, r < w.rows. x is n_tokens rows of w.cols floats, y is
-// n_tokens rows of w.rows floats. Activations are first converted to the weight type's partner format,
-// as ggml does, so quantized results agree with llama.cpp. Rows are split statically between threads:
-// the result does not depend on the thread count.
+// n_tokens rows of w.rows floats. As ggml's mul_mat on x86 (llama.cpp's CPU backend), bit for bit: the
+// activations are converted to the weight type's partner format, and the dot product is the one ggml
+// uses for this shape and token count (select_dot_row in type_kernels.h), so the same x row can give
+// different last bits in a batch than alone, exactly where llama.cpp's do. Rows are split statically
+// between threads: the result does not depend on the thread count.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch);
 

@@ -1,5 +1,6 @@
-// The element-wise and attention operations of a llama-family forward pass, computed as ggml computes
-// them (same rounding points, same accumulation widths), so that results agree with llama.cpp.
+// The element-wise and attention operations of a llama-family forward pass, computed bit for bit as
+// llama.cpp's ggml CPU backend computes them on x86-64 with AVX-512 (same rounding points, FMAs, lane
+// structure and reduction order; see ggml_cpu below), so that results agree with llama.cpp exactly.
 #pragma once
 
 #include <cstdint>
@@ -12,13 +13,14 @@ namespace ck::kernels {
 // y = x / sqrt(mean(x^2) + eps) * weight, over n elements (sum of squares in double, as ggml).
 void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);
 
-// y[i] = silu(gate[i]) * up[i]
+// y[i] = silu(gate[i]) * up[i]: ggml_vec_silu_f32 (ggml_cpu::vec_silu), then a separate multiply.
 void silu_mul(const float* gate, const float* up, float* y, int64_t n);
 
 // y[i] += x[i]
 void add_inplace(float* y, const float* x, int64_t n);
 
-// Rotary position embedding with YaRN/linear scaling, as ggml_rope_ext.
+// Rotary position embedding with YaRN/linear scaling, as ggml_rope_ext computes it into a separate
+// tensor (as in llama.cpp), including which products GCC fused in ggml's scalar and vectorized loops.
 struct RopeParams {
   int64_t n_dims;         // rotated dimensions per head (<= head_dim); the rest pass unchanged
   bool neox;              // rotate (i, i + n_dims/2) pairs instead of adjacent (2i, 2i+1)

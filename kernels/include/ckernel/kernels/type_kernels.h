@@ -2,6 +2,11 @@
 // the activations are converted to before a dot product (as ggml does: Q8_0 for Q4_0/Q5_0/Q8_0, Q8_1 for
 // Q5_1, Q8_K for the K-quants, F16/BF16 for half weights), and the dot product of a weight row with such an
 // activation row. Faster implementations plug in here per instruction set; the scalar one is the reference.
+//
+// The dot products reproduce llama.cpp's results on x86-64 with AVX-512 bit for bit. ggml computes the
+// same product differently depending on the matrix shape and on how many activation rows are multiplied
+// at once (a single decoded token, or a prompt batch), so a type may have a second kernel for the shapes
+// where ggml switches; select_dot_row() makes ggml's choice.
 #pragma once
 
 #include <cstddef>
@@ -16,15 +21,35 @@ using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n);
 // Dot product of n elements of a weight row with an activation row in the weight's partner format.
 using DotRowFn = float (*)(const void* weight_row, const void* activation_row, int64_t n);
 
+// A dot product that ggml uses instead of the type's vec_dot for matrix products of some shapes: those
+// with at least min_tokens activation rows, a number of weight rows that is a multiple of rows_multiple
+// and rows whose length is a multiple of cols_multiple.
+//   F32, F16, BF16: llamafile's tinyBLAS, from 2 tokens on, for rows % 4 == 0 and cols % 16 (BF16: 32).
+//   Q4_0: the q4_0_8x8 kernels of ggml's CPU "repack" buffer type, which llama.cpp puts every Q4_0 matrix
+//         weight with rows % 8 == 0 in (token_embd, read by GET_ROWS, stays plain; a tied output layer is
+//         a separate, repacked copy), for any number of tokens.
+// (tinyBLAS for Q8_0, Q4_0 and Q5_0 computes exactly what their vec_dot computes.)
+struct DotVariant {
+  DotRowFn dot_row;  // nullptr: the type has no variant
+  int64_t min_tokens;
+  int64_t rows_multiple;
+  int64_t cols_multiple;
+};
+
 struct TypeKernels {
   TensorType type;
   DequantizeRowFn dequantize_row;
   TensorType partner;  // format the activations are converted to for dot_row
-  DotRowFn dot_row;
+  DotRowFn dot_row;    // ggml's vec_dot for this type: the general case, and what a single token gets
+  DotVariant variant;
 };
 
 // Kernels of a computable type (see TypeTraits::computable); throws std::invalid_argument otherwise.
 const TypeKernels& kernels_for(TensorType type);
+
+// The dot product ggml's mul_mat uses for a weight matrix of `rows` rows of `cols` elements multiplied
+// with `n_tokens` activation rows: k.variant.dot_row where its conditions hold, else k.dot_row.
+DotRowFn select_dot_row(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens);
 
 // Converts fp32 activations to an activation format: F32, F16, BF16, Q8_0, Q8_1 or Q8_K.
 QuantizeRowFn activation_quantizer(TensorType partner);

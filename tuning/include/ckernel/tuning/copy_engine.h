@@ -18,7 +18,7 @@ class CopyEngine {
  public:
   virtual ~CopyEngine() = default;
 
-  // "cpu: 2 threads, avx512 streaming stores", "dsa: wq0.0 (dedicated, 128 entries)".
+  // "cpu: 2 threads, avx512 streaming stores from 32 MiB", "dsa: wq0.0 (dedicated, 128 entries)".
   virtual std::string name() const = 0;
 
   // Copies bytes from src to dst. The ranges must not overlap (TuningError if they do). Measures the

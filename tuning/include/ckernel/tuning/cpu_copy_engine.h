@@ -20,7 +20,8 @@ StreamingStores best_streaming_stores();
 struct CpuCopyOptions {
   unsigned threads = 0;                   // 0: one per CPU the calling thread may run on
   std::optional<StreamingStores> stores;  // default: best_streaming_stores()
-  // Copies at least this large bypass the caches; smaller ones use memcpy. 0: the last-level cache size.
+  // Copies at least this large bypass the caches; smaller ones use memcpy. 0: the last-level cache size,
+  // clamped to 1..32 MiB (some hypervisors report hundreds of MiB of L3 in cpuid).
   std::size_t streaming_threshold = 0;
   std::size_t chunk_bytes = std::size_t{8} << 20;  // the unit of work sharing and of progress reports
 };
