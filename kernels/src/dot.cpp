@@ -13,6 +13,7 @@
 
 #include "blocks.h"
 #include "half_impl.h"
+#include "lanes.h"
 #include "scalar_kernels.h"
 
 namespace ck::kernels::scalar {
@@ -21,26 +22,6 @@ namespace {
 using half_impl::bf16_to_fp32;
 using half_impl::fp16_to_fp32;
 using namespace blocks;
-
-// ---------------------------------------------------------------------------------------------------
-// Horizontal sums.
-
-// ggml's hsum_float_8 and tinyBLAS's hsum(__m256): the two 128-bit halves added, then lanes 0+2 and
-// 1+3, then those two.
-float hsum8(const float (&v)[8]) {
-  float r[4];
-  for (int i = 0; i < 4; ++i) r[i] = v[i + 4] + v[i];
-  return (r[0] + r[2]) + (r[1] + r[3]);
-}
-
-// _mm512_reduce_add_ps as GCC 12 expands it: 256-bit halves, 128-bit halves, then as hsum8's tail.
-float reduce16(const float (&v)[16]) {
-  float t[8];
-  for (int i = 0; i < 8; ++i) t[i] = v[i + 8] + v[i];
-  float u[4];
-  for (int i = 0; i < 4; ++i) u[i] = t[i + 4] + t[i];
-  return (u[0] + u[2]) + (u[1] + u[3]);
-}
 
 // ---------------------------------------------------------------------------------------------------
 // The 32-element formats.

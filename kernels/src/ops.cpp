@@ -7,20 +7,13 @@
 #include <numbers>
 
 #include "ckernel/kernels/half.h"
+#include "lanes.h"
 
 namespace ck::kernels {
 
 namespace {
 
 constexpr int64_t kLanes = 16;  // floats in an AVX-512 register
-
-// _mm512_reduce_add_ps as GCC 12 expands it: halves added (8 + 8, then 4 + 4), then (0 + 2) + (1 + 3).
-float reduce_add(const float* v) {
-  float h[8], q[4];
-  for (int i = 0; i < 8; ++i) h[i] = v[i + 8] + v[i];
-  for (int i = 0; i < 4; ++i) q[i] = h[i + 4] + h[i];
-  return (q[0] + q[2]) + (q[1] + q[3]);
-}
 
 // a * b rounded to float on its own: fma(a, b, -0) is exactly the product (signed zeros included), and
 // unlike a plain a * b no -ffp-contract setting can fuse it into the add that follows.
@@ -48,7 +41,7 @@ float vec_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
     acc[1][l] += acc[3][l];
   }
   for (int64_t l = 0; l < kLanes; ++l) acc[0][l] += acc[1][l];
-  double sum = static_cast<double>(reduce_add(acc[0]));
+  double sum = static_cast<double>(reduce16(acc[0]));
   for (int64_t i = n_blocks; i < n_nonzero; ++i) sum += static_cast<double>(fp16_to_fp32(x[i]) * y[i]);
   return static_cast<float>(sum);
 }
@@ -58,7 +51,7 @@ float vec_dot(const uint16_t* x, const float* y, int64_t n, int64_t n_nonzero) {
 float tinyblas_dot(const uint16_t* x, const float* y, [[maybe_unused]] int64_t n, int64_t n_nonzero) {
   float acc[kLanes] = {};
   for (int64_t i = 0; i < n_nonzero; ++i) acc[i & 15] += fp16_to_fp32(x[i]) * y[i];
-  return reduce_add(acc);
+  return reduce16(acc);
 }
 
 }  // namespace
@@ -257,7 +250,7 @@ void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float sca
     for (int64_t l = 0; l < kLanes; ++l)  // exp(-inf - max) is 0
       lanes[l] = i + l < n_unmasked ? v_expf(y[i + l] - max) : 0.0f;
     std::copy(lanes, lanes + kLanes, y + i);
-    sum += static_cast<double>(reduce_add(lanes));
+    sum += static_cast<double>(reduce16(lanes));
   }
   for (; i < n; ++i) {
     const float val = i < n_unmasked ? std::exp(y[i] - max) : 0.0f;

@@ -16,9 +16,9 @@ namespace ck {
 
 struct GenerationOptions {
   int32_t n_predict = 128;
-  SamplingParams sampling;
+  SamplingParams sampling{};
   // Teacher forcing: step i feeds forced_tokens[i] instead of the sampled token (while it lasts).
-  std::vector<TokenId> forced_tokens;
+  std::vector<TokenId> forced_tokens{};
   int32_t top_logits = 0;  // how many of the best logits each step reports
   bool stop_at_end_of_generation = true;
   bool add_special = true;      // BOS as the vocabulary asks
