@@ -87,10 +87,14 @@ void dequantize_row_q8_0(const void* src, float* dst, int64_t n) {
   }
 }
 
-void dequantize_row_q4_k(const void* src, float* dst, int64_t n) {
-  const auto* blocks = static_cast<const BlockQ4_K*>(src);
+namespace {
+
+// Q4_K and Q5_K share the layout of their sub-block scales and mins; Q5_K adds a fifth bit per element,
+// which `high_bit(l, sub_block)` supplies (16 or 0; always 0 for Q4_K).
+template <class Block, class HighBit>
+void dequantize_k_quant_4_5(const Block* blocks, float* dst, int64_t n, HighBit high_bit) {
   for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-    const BlockQ4_K& block = blocks[b];
+    const Block& block = blocks[b];
     const float d = fp16_to_fp32(block.d);
     const float dmin = fp16_to_fp32(block.dmin);
     const uint8_t* quants = block.quants;
@@ -103,39 +107,30 @@ void dequantize_row_q4_k(const void* src, float* dst, int64_t n) {
       unpack_scale_min(block.scales, 2 * pass + 1, sc, m);
       const float scale_high = d * static_cast<float>(sc);
       const float min_high = dmin * static_cast<float>(m);
-      for (int l = 0; l < 32; ++l) *dst++ = scale_low * static_cast<float>(quants[l] & 0x0F) - min_low;
-      for (int l = 0; l < 32; ++l) *dst++ = scale_high * static_cast<float>(quants[l] >> 4) - min_high;
-    }
-  }
-}
-
-void dequantize_row_q5_k(const void* src, float* dst, int64_t n) {
-  const auto* blocks = static_cast<const BlockQ5_K*>(src);
-  for (int64_t b = 0; b < n / kSuperBlock; ++b) {
-    const BlockQ5_K& block = blocks[b];
-    const float d = fp16_to_fp32(block.d);
-    const float dmin = fp16_to_fp32(block.dmin);
-    const uint8_t* quants = block.quants;
-    for (int pass = 0; pass < 4; ++pass, quants += 32) {
-      uint8_t sc, m;
-      unpack_scale_min(block.scales, 2 * pass, sc, m);
-      const float scale_low = d * static_cast<float>(sc);
-      const float min_low = dmin * static_cast<float>(m);
-      unpack_scale_min(block.scales, 2 * pass + 1, sc, m);
-      const float scale_high = d * static_cast<float>(sc);
-      const float min_high = dmin * static_cast<float>(m);
-      const uint8_t bit_low = static_cast<uint8_t>(1u << (2 * pass));
-      const uint8_t bit_high = static_cast<uint8_t>(1u << (2 * pass + 1));
       for (int l = 0; l < 32; ++l) {
-        const int q = (quants[l] & 0x0F) + ((block.high_bits[l] & bit_low) != 0 ? 16 : 0);
+        const int q = (quants[l] & 0x0F) + high_bit(block, l, 2 * pass);
         *dst++ = scale_low * static_cast<float>(q) - min_low;
       }
       for (int l = 0; l < 32; ++l) {
-        const int q = (quants[l] >> 4) + ((block.high_bits[l] & bit_high) != 0 ? 16 : 0);
+        const int q = (quants[l] >> 4) + high_bit(block, l, 2 * pass + 1);
         *dst++ = scale_high * static_cast<float>(q) - min_high;
       }
     }
   }
+}
+
+}  // namespace
+
+void dequantize_row_q4_k(const void* src, float* dst, int64_t n) {
+  dequantize_k_quant_4_5(static_cast<const BlockQ4_K*>(src), dst, n,
+                         [](const BlockQ4_K&, int, int) { return 0; });
+}
+
+void dequantize_row_q5_k(const void* src, float* dst, int64_t n) {
+  dequantize_k_quant_4_5(static_cast<const BlockQ5_K*>(src), dst, n,
+                         [](const BlockQ5_K& block, int l, int sub_block) {
+                           return (block.high_bits[l] >> sub_block) & 1 ? 16 : 0;
+                         });
 }
 
 // Element e of a Q6_K half (128 elements, 64 low-nibble bytes `low`, 32 two-bit bytes `high`) for
