@@ -332,8 +332,8 @@ void sync_directory(const std::string& dir) {
 
 void GgufWriter::write(const std::string& path) const {
   if (path.empty()) misuse("empty output path");
-  std::string dir = std::filesystem::path(path).parent_path().string();
-  if (dir.empty()) dir = ".";
+  const std::filesystem::path parent = std::filesystem::path(path).parent_path();
+  const std::string dir = parent.empty() ? std::string(".") : parent.string();
   TempFile tmp(path);
   emit([&](std::span<const std::byte> piece) { tmp.write(piece); });
   tmp.commit(path);
