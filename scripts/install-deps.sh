@@ -4,7 +4,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build pkg-config python3
-  clang llvm                       # libFuzzer targets
+  clang llvm libclang-rt-14-dev    # libFuzzer and sanitizer runtimes
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev
   libnuma-dev libcgroup-dev libaccel-config-dev libsystemd-dev

@@ -168,7 +168,7 @@ int run(int argc, char** argv) {
   if (json) {
     print_json(model_path, prompt, session, result, gen.sampling.seed);
   } else {
-    std::cout << "\n";
+    std::cout << std::endl;
     std::fprintf(
         stderr,
         "ckrun: %zu prompt tokens in %.3f s (%.1f tok/s), %zu generated in %.3f s (%.1f tok/s), %d threads\n",
