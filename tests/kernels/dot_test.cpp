@@ -32,7 +32,9 @@
 namespace ck::kernels {
 namespace {
 
+using test::add_row;
 using test::Bytes;
+using test::NamedRows;
 
 struct Case {
   TensorType type;
@@ -112,14 +114,10 @@ void check_dot(const Case& c, DotRowFn dot_row, const Bytes& weight, const std::
   }
 }
 
-std::vector<std::pair<std::string, std::vector<float>>> activation_rows(int64_t n, std::mt19937_64& rng) {
+NamedRows activation_rows(int64_t n, std::mt19937_64& rng) {
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<std::pair<std::string, std::vector<float>>> rows;
-  auto add = [&](std::string name, auto fn) {
-    std::vector<float> x(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) x[i] = fn(i);
-    rows.emplace_back(std::move(name), std::move(x));
-  };
+  NamedRows rows;
+  auto add = [&](std::string name, auto fn) { add_row(rows, std::move(name), n, fn); };
   add("random normal", [&](int64_t) { return normal(rng); });
   add("zeros", [](int64_t) { return 0.0f; });
   add("all equal", [](int64_t) { return 0.75f; });

@@ -8,6 +8,8 @@
 #include <cstring>
 #include <random>
 #include <stdexcept>
+#include <string>
+#include <utility>
 #include <vector>
 
 #include "ckernel/kernels/half.h"
@@ -152,6 +154,17 @@ inline std::vector<double> read_activation(TensorType format, const Bytes& row, 
     }
   }
   return x;
+}
+
+// Named test rows: the case's description and its values.
+using NamedRows = std::vector<std::pair<std::string, std::vector<float>>>;
+
+// Appends the row fn(0), ..., fn(n - 1) under `name`.
+template <class Fn>
+void add_row(NamedRows& rows, std::string name, int64_t n, Fn fn) {
+  std::vector<float> x(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n; ++i) x[static_cast<size_t>(i)] = fn(i);
+  rows.emplace_back(std::move(name), std::move(x));
 }
 
 }  // namespace ck::kernels::test

@@ -32,11 +32,13 @@
 namespace ck::kernels {
 namespace {
 
+using test::add_row;
 using test::Bytes;
 using test::get_f32;
 using test::get_i16;
 using test::get_i8;
 using test::get_u16;
+using test::NamedRows;
 
 constexpr std::byte kCanary{0xA5};
 
@@ -141,15 +143,11 @@ void check_q8_k(const std::vector<float>& x, const std::string& what) {
 }
 
 // Named rows exercising the edge cases, n elements each (a multiple of 256).
-std::vector<std::pair<std::string, std::vector<float>>> edge_rows(int64_t n) {
+NamedRows edge_rows(int64_t n) {
   std::mt19937_64 rng(42);
   std::normal_distribution<float> normal(0.0f, 1.0f);
-  std::vector<std::pair<std::string, std::vector<float>>> rows;
-  auto add = [&](std::string name, auto fn) {
-    std::vector<float> x(static_cast<size_t>(n));
-    for (int64_t i = 0; i < n; ++i) x[i] = fn(i);
-    rows.emplace_back(std::move(name), std::move(x));
-  };
+  NamedRows rows;
+  auto add = [&](std::string name, auto fn) { add_row(rows, std::move(name), n, fn); };
   add("random normal", [&](int64_t) { return normal(rng); });
   add("random, magnitudes 1e-6..1e6",
       [&](int64_t) { return normal(rng) * std::pow(10.0f, normal(rng) * 3); });
