@@ -13,6 +13,7 @@
 #include "ckernel/engine/gguf.h"
 #include "ckernel/engine/gguf_writer.h"
 #include "gguf_bytes.h"
+#include "gguf_samples.h"
 
 namespace ck {
 namespace {
@@ -541,18 +542,7 @@ TEST(GgufMalformed, TruncatedTensorInfo) {
 // A small file with every metadata type, nested arrays and three tensors.
 std::vector<std::byte> SmallValidFile() {
   GgufWriter w;
-  w.set("general.architecture", "llama");
-  w.set("u8", uint8_t{1});
-  w.set("i8", int8_t{-1});
-  w.set("u16", uint16_t{2});
-  w.set("i16", int16_t{-2});
-  w.set("u32", uint32_t{3});
-  w.set("i32", int32_t{-3});
-  w.set("u64", uint64_t{4});
-  w.set("i64", int64_t{-4});
-  w.set("f32", 0.5f);
-  w.set("f64", 0.25);
-  w.set("bool", true);
+  test::set_every_scalar_type(w);
   w.set("strings", std::vector<std::string>{"a", "", "ccc"});
   w.set("nested", std::vector<std::vector<int32_t>>{{1, 2}, {}, {3}});
   w.set("bools", std::vector<bool>{true, false});

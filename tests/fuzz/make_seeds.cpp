@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "ckernel/engine/gguf_writer.h"
+#include "gguf_samples.h"
 
 namespace {
 
@@ -30,18 +31,7 @@ std::vector<GgufWriter> gguf_seeds() {
   seeds.emplace_back();  // empty
 
   GgufWriter scalars;
-  scalars.set("general.architecture", "llama");
-  scalars.set("u8", uint8_t{1});
-  scalars.set("i8", int8_t{-1});
-  scalars.set("u16", uint16_t{2});
-  scalars.set("i16", int16_t{-2});
-  scalars.set("u32", uint32_t{3});
-  scalars.set("i32", int32_t{-3});
-  scalars.set("u64", uint64_t{4});
-  scalars.set("i64", int64_t{-4});
-  scalars.set("f32", 0.5f);
-  scalars.set("f64", 0.25);
-  scalars.set("bool", true);
+  ck::test::set_every_scalar_type(scalars);
   scalars.set("string", "text");
   seeds.push_back(std::move(scalars));
 
