@@ -80,9 +80,10 @@ TokenId Sampler::sample(std::span<const float> logits) {
 }
 
 std::vector<std::pair<TokenId, float>> top_logits(std::span<const float> logits, int k) {
+  if (k <= 0) return {};  // the common case in generation: nothing to rank, no copy of the vocabulary
   std::vector<std::pair<float, TokenId>> all(logits.size());
   for (size_t i = 0; i < logits.size(); ++i) all[i] = {logits[i], static_cast<TokenId>(i)};
-  const size_t n = std::min(all.size(), static_cast<size_t>(std::max(k, 0)));
+  const size_t n = std::min(all.size(), static_cast<size_t>(k));
   std::partial_sort(all.begin(), all.begin() + static_cast<std::ptrdiff_t>(n), all.end(), better);
   std::vector<std::pair<TokenId, float>> out(n);
   for (size_t i = 0; i < n; ++i) out[i] = {all[i].second, all[i].first};
