@@ -279,7 +279,7 @@ TEST(DsaPortal, SaysWhyNoWorkQueueIsUsable) {
   unopenable.work_queues = {user_queue};
   inventory.devices = {disabled, without_pasid, kernel_queues_only, unopenable};
 
-  IsaFeatures isa;
+  ck::kernels::CpuFeatures isa;
   isa.movdir64b = true;
   const PortalChoice choice = open_dsa_portal(inventory, isa);
   EXPECT_EQ(choice.portal, nullptr);

@@ -97,8 +97,8 @@ TEST(Topology, CachesAreDescribed) {
   }
 }
 
-TEST(Topology, IsaFeaturesAgreeWithProcCpuinfo) {
-  const IsaFeatures isa = detect_isa_features();
+TEST(Topology, CpuFeaturesAgreeWithProcCpuinfo) {
+  const ck::kernels::CpuFeatures isa = ck::kernels::detect_cpu_features();
   const std::set<std::string> flags = proc_cpuinfo_flags();
   ASSERT_FALSE(flags.empty());
   const std::pair<bool, const char*> checks[] = {
@@ -107,6 +107,7 @@ TEST(Topology, IsaFeaturesAgreeWithProcCpuinfo) {
       {isa.f16c, "f16c"},
       {isa.avx512f, "avx512f"},
       {isa.avx512bw, "avx512bw"},
+      {isa.avx512dq, "avx512dq"},
       {isa.avx512vl, "avx512vl"},
       {isa.avx512_vnni, "avx512_vnni"},
       {isa.avx512_bf16, "avx512_bf16"},

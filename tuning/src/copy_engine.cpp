@@ -3,11 +3,11 @@
 #include <chrono>
 #include <cstdint>
 
+#include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/cpu_copy_engine.h"
 #include "ckernel/tuning/dsa_copy_engine.h"
 #include "ckernel/tuning/dsa_inventory.h"
 #include "ckernel/tuning/error.h"
-#include "ckernel/tuning/isa_features.h"
 
 namespace ckernel::tuning {
 
@@ -36,7 +36,7 @@ CopyEngineChoice choose_copy_engine(const CopyEngineOptions& options) {
     if (!inventory.present()) {
       choice.reason = "no DSA (" + inventory.status + ")";
     } else {
-      PortalChoice portal = open_dsa_portal(inventory, detect_isa_features());
+      PortalChoice portal = open_dsa_portal(inventory, ck::kernels::detect_cpu_features());
       if (portal.portal) {
         choice.reason = "DSA: " + portal.reason;
         choice.engine = std::make_unique<DsaCopyEngine>(std::move(portal.portal));

@@ -27,7 +27,8 @@ __attribute__((target("enqcmd"))) bool write_enqcmd(void* portal, const dsa_hw_d
 
 }  // namespace
 
-HardwareWorkQueuePortal::HardwareWorkQueuePortal(const DsaWorkQueue& queue, const IsaFeatures& isa)
+HardwareWorkQueuePortal::HardwareWorkQueuePortal(const DsaWorkQueue& queue,
+                                                 const ck::kernels::CpuFeatures& isa)
     : queue_(queue) {
   if (queue.device_path.empty()) throw TuningError("open", queue.name, "the work queue has no user device");
   if (queue.dedicated && !isa.movdir64b) {
@@ -70,7 +71,7 @@ SubmitResult HardwareWorkQueuePortal::submit(const dsa_hw_desc& descriptor) {
 
 void HardwareWorkQueuePortal::await_completion_step() { _mm_pause(); }
 
-PortalChoice open_dsa_portal(const DsaInventory& inventory, const IsaFeatures& isa) {
+PortalChoice open_dsa_portal(const DsaInventory& inventory, const ck::kernels::CpuFeatures& isa) {
   PortalChoice choice;
   std::string why_not;
   for (const DsaDevice& device : inventory.devices) {

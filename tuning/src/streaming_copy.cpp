@@ -5,8 +5,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/cpu_copy_engine.h"
-#include "ckernel/tuning/isa_features.h"
 
 namespace ckernel::tuning {
 namespace {
@@ -66,7 +66,7 @@ std::string_view to_string(StreamingStores stores) {
 }
 
 StreamingStores best_streaming_stores() {
-  const IsaFeatures isa = detect_isa_features();
+  const ck::kernels::CpuFeatures isa = ck::kernels::detect_cpu_features();
   if (isa.avx512f) return StreamingStores::avx512;
   if (isa.avx2) return StreamingStores::avx2;
   return StreamingStores::none;

@@ -157,7 +157,7 @@ Topology discover_topology() {
   for (const int node : nodes.ids()) topology.nodes.push_back(read_node(node, topology.cpus));
   topology.caches = read_caches(topology.online_cpus);
   if (topology.caches.empty()) topology.caches = detail::caches_from_cpuid();
-  topology.isa = detect_isa_features();
+  topology.isa = ck::kernels::detect_cpu_features();
   topology.hugepage_sizes = supported_hugepage_sizes();
   topology.dsa = discover_dsa_devices();
   return topology;

@@ -11,8 +11,8 @@
 #include <memory>
 #include <string>
 
+#include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/dsa_inventory.h"
-#include "ckernel/tuning/isa_features.h"
 
 namespace ckernel::tuning {
 
@@ -47,7 +47,7 @@ class WorkQueuePortal {
 class HardwareWorkQueuePortal final : public WorkQueuePortal {
  public:
   // Opens the queue's character device and maps its portal. Throws TuningError naming the device.
-  HardwareWorkQueuePortal(const DsaWorkQueue& queue, const IsaFeatures& isa);
+  HardwareWorkQueuePortal(const DsaWorkQueue& queue, const ck::kernels::CpuFeatures& isa);
   ~HardwareWorkQueuePortal() override;
   HardwareWorkQueuePortal(const HardwareWorkQueuePortal&) = delete;
   HardwareWorkQueuePortal& operator=(const HardwareWorkQueuePortal&) = delete;
@@ -71,6 +71,6 @@ struct PortalChoice {
 
 // The first enabled user work queue on an enabled DSA device with shared virtual addressing (so that
 // descriptors may carry this process's addresses) whose submission instruction this CPU has.
-PortalChoice open_dsa_portal(const DsaInventory& inventory, const IsaFeatures& isa);
+PortalChoice open_dsa_portal(const DsaInventory& inventory, const ck::kernels::CpuFeatures& isa);
 
 }  // namespace ckernel::tuning

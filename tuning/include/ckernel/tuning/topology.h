@@ -7,10 +7,10 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/dsa_inventory.h"
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/id_list.h"
-#include "ckernel/tuning/isa_features.h"
 
 namespace ckernel::tuning {
 
@@ -45,7 +45,7 @@ struct Topology {
   // One entry per distinct cache instance from sysfs; when sysfs has none (some VMs), the caches of
   // one CPU from cpuid.
   std::vector<CacheInfo> caches;
-  IsaFeatures isa;
+  ck::kernels::CpuFeatures isa;
   std::vector<std::uint64_t> hugepage_sizes;
   DsaInventory dsa;
 

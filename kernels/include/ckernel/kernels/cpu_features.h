@@ -5,14 +5,15 @@
 
 #include <string>
 
-namespace ckernel::tuning {
+namespace ck::kernels {
 
-struct IsaFeatures {
+struct CpuFeatures {
   bool avx2 = false;
   bool fma = false;
   bool f16c = false;
   bool avx512f = false;
   bool avx512bw = false;
+  bool avx512dq = false;
   bool avx512vl = false;
   bool avx512_vnni = false;
   bool avx512_bf16 = false;
@@ -32,6 +33,6 @@ struct IsaFeatures {
 };
 
 // Reads cpuid once per call; cheap enough to call at start-up.
-IsaFeatures detect_isa_features();
+CpuFeatures detect_cpu_features();
 
-}  // namespace ckernel::tuning
+}  // namespace ck::kernels

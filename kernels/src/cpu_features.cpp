@@ -1,11 +1,11 @@
-#include "ckernel/tuning/isa_features.h"
+#include "ckernel/kernels/cpu_features.h"
 
 #include <cpuid.h>
 
 #include <cstdint>
 #include <utility>
 
-namespace ckernel::tuning {
+namespace ck::kernels {
 namespace {
 
 struct CpuidRegisters {
@@ -31,8 +31,8 @@ std::uint64_t read_xcr0() {
 
 }  // namespace
 
-IsaFeatures detect_isa_features() {
-  IsaFeatures f;
+CpuFeatures detect_cpu_features() {
+  CpuFeatures f;
   const CpuidRegisters leaf1 = cpuid(1, 0);
   const CpuidRegisters leaf7 = cpuid(7, 0);
   const CpuidRegisters leaf7_1 = cpuid(7, 1);
@@ -51,6 +51,7 @@ IsaFeatures detect_isa_features() {
   if (os_saves_avx512) {
     f.avx512f = bit(leaf7.ebx, 16);
     f.avx512bw = bit(leaf7.ebx, 30);
+    f.avx512dq = bit(leaf7.ebx, 17);
     f.avx512vl = bit(leaf7.ebx, 31);
     f.avx512_vnni = bit(leaf7.ecx, 11);
     f.avx512_bf16 = bit(leaf7_1.eax, 5);
@@ -66,13 +67,14 @@ IsaFeatures detect_isa_features() {
   return f;
 }
 
-std::string IsaFeatures::to_string() const {
+std::string CpuFeatures::to_string() const {
   const std::pair<bool, const char*> named[] = {
       {avx2, "avx2"},
       {fma, "fma"},
       {f16c, "f16c"},
       {avx512f, "avx512f"},
       {avx512bw, "avx512bw"},
+      {avx512dq, "avx512dq"},
       {avx512vl, "avx512vl"},
       {avx512_vnni, "avx512_vnni"},
       {avx512_bf16, "avx512_bf16"},
@@ -92,4 +94,4 @@ std::string IsaFeatures::to_string() const {
   return text.empty() ? "none" : text;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::kernels

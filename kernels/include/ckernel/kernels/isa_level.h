@@ -1,0 +1,36 @@
+// The instruction-set level the kernels run at. Every level computes the same bits (the scalar level is
+// the reference the others are tested against); higher levels are only faster. The level is the best the
+// CPU and OS support, unless the environment variable CK_ISA asks for a lower one, so that every level can
+// be exercised on one machine.
+#pragma once
+
+#include <optional>
+#include <string_view>
+
+#include "ckernel/kernels/cpu_features.h"
+
+namespace ck::kernels {
+
+// Ordered: each level includes the ones before it.
+enum class IsaLevel {
+  scalar,      // portable C++
+  avx2,        // AVX2 + FMA + F16C
+  avx512,      // AVX-512 F, BW, VL, DQ
+  avx512vnni,  // plus AVX-512 VNNI and BF16
+};
+
+inline constexpr IsaLevel kAllIsaLevels[] = {IsaLevel::scalar, IsaLevel::avx2, IsaLevel::avx512,
+                                             IsaLevel::avx512vnni};
+
+std::string_view isa_level_name(IsaLevel level);
+std::optional<IsaLevel> parse_isa_level(std::string_view name);
+
+// The best level these CPU features allow.
+IsaLevel best_isa_level(const CpuFeatures& features);
+
+// The level the process runs at: CK_ISA if set, else the best this CPU allows. Decided once, on the first
+// call. Throws std::runtime_error naming the problem when CK_ISA is not a level name or asks for more than
+// the CPU has.
+IsaLevel active_isa_level();
+
+}  // namespace ck::kernels

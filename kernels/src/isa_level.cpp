@@ -1,0 +1,58 @@
+#include "ckernel/kernels/isa_level.h"
+
+#include <cstdlib>
+#include <stdexcept>
+#include <string>
+
+namespace ck::kernels {
+namespace {
+
+IsaLevel decide_isa_level() {
+  const IsaLevel best = best_isa_level(detect_cpu_features());
+  const char* requested = std::getenv("CK_ISA");
+  if (requested == nullptr || *requested == '\0') return best;
+  const std::optional<IsaLevel> level = parse_isa_level(requested);
+  if (!level)
+    throw std::runtime_error(std::string("CK_ISA=") + requested +
+                             " is not an instruction-set level; use scalar, avx2, avx512 or avx512vnni");
+  if (*level > best)
+    throw std::runtime_error(std::string("CK_ISA=") + requested + " asks for more than this CPU has (best: " +
+                             std::string(isa_level_name(best)) + ")");
+  return *level;
+}
+
+}  // namespace
+
+std::string_view isa_level_name(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::scalar:
+      return "scalar";
+    case IsaLevel::avx2:
+      return "avx2";
+    case IsaLevel::avx512:
+      return "avx512";
+    case IsaLevel::avx512vnni:
+      return "avx512vnni";
+  }
+  return "unknown";
+}
+
+std::optional<IsaLevel> parse_isa_level(std::string_view name) {
+  for (IsaLevel level : kAllIsaLevels)
+    if (isa_level_name(level) == name) return level;
+  return std::nullopt;
+}
+
+IsaLevel best_isa_level(const CpuFeatures& f) {
+  if (!(f.avx2 && f.fma && f.f16c)) return IsaLevel::scalar;
+  if (!(f.avx512f && f.avx512bw && f.avx512vl && f.avx512dq)) return IsaLevel::avx2;
+  if (!(f.avx512_vnni && f.avx512_bf16)) return IsaLevel::avx512;
+  return IsaLevel::avx512vnni;
+}
+
+IsaLevel active_isa_level() {
+  static const IsaLevel level = decide_isa_level();
+  return level;
+}
+
+}  // namespace ck::kernels
