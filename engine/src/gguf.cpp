@@ -7,8 +7,6 @@
 #include <system_error>
 #include <type_traits>
 
-#include "mapped_file.h"
-
 namespace ck {
 namespace {
 
@@ -208,16 +206,11 @@ int64_t GgufTensorInfo::n_elements() const {
 
 GgufFile::~GgufFile() = default;
 
-std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) {
-  std::unique_ptr<GgufFile> file(new GgufFile());
-  file->name_ = path;
-  try {
-    file->mapping_ = std::make_unique<MappedFile>(path);
-  } catch (const std::system_error& e) {
-    throw GgufError(e.what(), std::nullopt);
-  }
-  file->bytes_ = file->mapping_->bytes();
-  file->parse_contents();
+std::unique_ptr<GgufFile> GgufFile::open(const std::string& path) { return open(map_model_file(path)); }
+
+std::unique_ptr<GgufFile> GgufFile::open(ModelImage image) {
+  std::unique_ptr<GgufFile> file = parse(image.bytes, std::move(image.name));
+  file->owner_ = std::move(image.owner);
   return file;
 }
 

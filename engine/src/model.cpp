@@ -114,8 +114,10 @@ Model::Model(std::unique_ptr<GgufFile> file, ModelConfig config, Tokenizer token
 
 Model::~Model() = default;
 
-std::shared_ptr<const Model> Model::load(const std::string& path) {
-  std::unique_ptr<GgufFile> file = GgufFile::open(path);
+std::shared_ptr<const Model> Model::load(const std::string& path) { return load(map_model_file(path)); }
+
+std::shared_ptr<const Model> Model::load(ModelImage image) {
+  std::unique_ptr<GgufFile> file = GgufFile::open(std::move(image));
   ModelConfig c = read_config(*file);
   Tokenizer tokenizer = Tokenizer::from_gguf(*file);
 

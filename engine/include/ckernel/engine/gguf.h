@@ -14,11 +14,10 @@
 #include <variant>
 #include <vector>
 
+#include "ckernel/engine/model_image.h"
 #include "ckernel/kernels/tensor_type.h"
 
 namespace ck {
-
-class MappedFile;
 
 // A malformed or unusable file. what() names the file, the problem and, where it has one, the offset.
 class GgufError : public std::runtime_error {
@@ -77,6 +76,8 @@ class GgufFile {
  public:
   // Maps and validates the file; throws GgufError.
   static std::unique_ptr<GgufFile> open(const std::string& path);
+  // Validates a file image; keeps image.owner (and so the bytes) alive as long as the GgufFile.
+  static std::unique_ptr<GgufFile> open(ModelImage image);
   // Validates a file image already in memory (used by the fuzzer and tests); `bytes` must outlive it.
   static std::unique_ptr<GgufFile> parse(std::span<const std::byte> bytes, std::string name);
   ~GgufFile();
@@ -121,7 +122,7 @@ class GgufFile {
 
   std::string name_;
   std::span<const std::byte> bytes_;
-  std::unique_ptr<MappedFile> mapping_;  // null when parsing caller-owned bytes
+  std::shared_ptr<const void> owner_;  // null when parsing caller-owned bytes
   uint32_t version_ = 0;
   size_t alignment_ = 32;
   uint64_t data_offset_ = 0;

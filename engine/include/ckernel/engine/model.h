@@ -1,5 +1,6 @@
-// A llama-family model loaded from a GGUF file: its hyper-parameters, tokenizer and weights (left in the
-// file's read-only mapping, so that several sessions and processes share one copy).
+// A llama-family model loaded from a GGUF file: its hyper-parameters, tokenizer and weights (left where
+// the file's image is, read-only: a mapping of the file by default, so that several sessions and processes
+// share one copy, or memory the host tuning placed it in).
 #pragma once
 
 #include <cstdint>
@@ -7,6 +8,7 @@
 #include <string>
 
 #include "ckernel/engine/gguf.h"
+#include "ckernel/engine/model_image.h"
 #include "ckernel/engine/tokenizer.h"
 #include "ckernel/kernels/ops.h"
 
@@ -35,6 +37,7 @@ class Model {
   // Opens, validates and binds the model; throws GgufError naming the file and the problem (missing or
   // misshapen tensor, unsupported architecture or tensor type, missing hyper-parameter).
   static std::shared_ptr<const Model> load(const std::string& path);
+  static std::shared_ptr<const Model> load(ModelImage image);
   ~Model();
   Model(const Model&) = delete;
   Model& operator=(const Model&) = delete;
