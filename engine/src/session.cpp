@@ -16,40 +16,42 @@ constexpr int64_t kDefaultMaxContext = 4096;
 
 // Activations for one batch of tokens, the KV cache and the workers; sized once per session.
 struct Session::Buffers {
-  Buffers(const ModelConfig& c, int64_t n_ctx, int64_t n_batch, int n_threads)
+  Buffers(const ModelConfig& c, int64_t n_ctx, int64_t n_batch, int n_threads, BufferAllocator& memory)
       : pool(n_threads),
-        x(size(n_batch * c.n_embd)),
-        normed(size(n_batch * c.n_embd)),
-        q(size(n_batch * c.n_head * c.head_dim)),
-        k(size(n_batch * c.n_head_kv * c.head_dim)),
-        v(size(n_batch * c.n_head_kv * c.head_dim)),
-        attn(size(n_batch * c.n_head * c.head_dim)),
-        projected(size(n_batch * c.n_embd)),
-        gate(size(n_batch * c.n_ff)),
-        up(size(n_batch * c.n_ff)),
-        logits(size(c.n_vocab)),
-        k_cache(size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)),
-        v_cache(size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)) {}
+        x(memory, size(n_batch * c.n_embd)),
+        normed(memory, size(n_batch * c.n_embd)),
+        q(memory, size(n_batch * c.n_head * c.head_dim)),
+        k(memory, size(n_batch * c.n_head_kv * c.head_dim)),
+        v(memory, size(n_batch * c.n_head_kv * c.head_dim)),
+        attn(memory, size(n_batch * c.n_head * c.head_dim)),
+        projected(memory, size(n_batch * c.n_embd)),
+        gate(memory, size(n_batch * c.n_ff)),
+        up(memory, size(n_batch * c.n_ff)),
+        logits(memory, size(c.n_vocab)),
+        k_cache(memory, size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)),
+        v_cache(memory, size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)) {}
 
   static size_t size(int64_t n) { return static_cast<size_t>(n); }
 
   kernels::ThreadPool pool;
   kernels::MatmulScratch scratch;
-  std::vector<float> x, normed, q, k, v, attn, projected, gate, up, logits;
-  std::vector<uint16_t> k_cache, v_cache;
+  TypedBuffer<float> x, normed, q, k, v, attn, projected, gate, up, logits;
+  TypedBuffer<uint16_t> k_cache, v_cache;
 };
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
     : model_(std::move(model)),
       n_ctx_(options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, kDefaultMaxContext)),
       n_batch_(std::max<int64_t>(1, options.n_batch)),
-      buffers_(std::make_unique<Buffers>(model_->config(), n_ctx_, n_batch_, options.n_threads)) {}
+      buffers_(
+          std::make_unique<Buffers>(model_->config(), n_ctx_, n_batch_, options.n_threads,
+                                    options.allocator ? *options.allocator : *default_buffer_allocator())) {}
 
 Session::~Session() = default;
 
 int Session::n_threads() const { return buffers_->pool.size(); }
 
-std::span<const float> Session::logits() const { return buffers_->logits; }
+std::span<const float> Session::logits() const { return buffers_->logits.span(); }
 
 void Session::eval(std::span<const TokenId> tokens) {
   const int64_t n_vocab = model_->config().n_vocab;

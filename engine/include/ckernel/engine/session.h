@@ -8,6 +8,7 @@
 #include <stdexcept>
 #include <vector>
 
+#include "ckernel/engine/memory.h"
 #include "ckernel/engine/model.h"
 
 namespace ck {
@@ -18,6 +19,8 @@ struct SessionOptions {
   // Prompt tokens evaluated together. llama.cpp's default micro-batch: a batch rounds differently from a
   // single token (as in llama.cpp), so the same split keeps results identical to it.
   int64_t n_batch = 512;
+  // Where the KV cache and the batch activations live; null: default_buffer_allocator().
+  std::shared_ptr<BufferAllocator> allocator = nullptr;
 };
 
 // The session cannot take more tokens (its context is full) or was given a token that does not exist.

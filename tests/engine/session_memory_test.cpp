@@ -1,0 +1,60 @@
+// The session's working memory comes from the allocator it is given: every large buffer is asked of it,
+// and where the memory comes from does not change what is computed.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstdint>
+#include <vector>
+
+#include "ckernel/engine/session.h"
+
+namespace ck {
+namespace {
+
+// Hands out the default allocator's memory and remembers what was asked, checking each buffer arrives
+// zeroed and aligned.
+class RecordingAllocator final : public BufferAllocator {
+ public:
+  Buffer allocate(size_t bytes) override {
+    Buffer buffer = default_buffer_allocator()->allocate(bytes);
+    requests.push_back(bytes);
+    EXPECT_GE(buffer.bytes().size(), bytes);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.bytes().data()) % 64, 0u);
+    for (std::byte b : buffer.bytes()) EXPECT_EQ(b, std::byte{0});
+    return buffer;
+  }
+  std::string describe() const override { return "recording"; }
+  std::vector<size_t> requests;
+};
+
+TEST(SessionMemory, DefaultAllocatorGivesZeroedPageAlignedMemory) {
+  const std::shared_ptr<BufferAllocator> allocator = default_buffer_allocator();
+  EXPECT_EQ(allocator->allocate(0).bytes().size(), 0u);
+  const Buffer buffer = allocator->allocate(10000);
+  ASSERT_GE(buffer.bytes().size(), 10000u);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(buffer.bytes().data()) % 4096, 0u);
+  EXPECT_FALSE(allocator->describe().empty());
+}
+
+TEST(SessionMemory, KvCacheAndActivationsComeFromTheGivenAllocatorAndComputeTheSame) {
+  const auto model = Model::load(std::string(CK_TEST_DATA_DIR) + "/models/tiny-llama-Q4_K_M.gguf");
+  const ModelConfig& c = model->config();
+  const std::vector<TokenId> prompt{1, 9038, 2501, 263, 931};
+
+  auto recording = std::make_shared<RecordingAllocator>();
+  Session given(model, SessionOptions{.n_ctx = 32, .n_batch = 8, .allocator = recording});
+  Session by_default(model, SessionOptions{.n_ctx = 32, .n_batch = 8});
+  given.eval(prompt);
+  by_default.eval(prompt);
+
+  const size_t kv_bytes = static_cast<size_t>(c.n_layer * 32 * c.n_head_kv * c.head_dim) * sizeof(uint16_t);
+  EXPECT_EQ(std::count(recording->requests.begin(), recording->requests.end(), kv_bytes), 2);  // K and V
+  EXPECT_NE(std::find(recording->requests.begin(), recording->requests.end(),
+                      static_cast<size_t>(8 * c.n_ff) * sizeof(float)),
+            recording->requests.end());
+  const std::span<const float> a = given.logits(), b = by_default.logits();
+  EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+}
+
+}  // namespace
+}  // namespace ck
