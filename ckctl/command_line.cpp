@@ -16,6 +16,8 @@ constexpr std::string_view kExitStatusHelp =
     "  3  ckd is not running (no bus, or nobody owns org.ckernel.Manager1)\n"
     "  4  permission denied (changes need root or group ckernel; status is open to everyone)\n";
 
+constexpr size_t kCommandColumn = 16;
+
 po::options_description global_options(GlobalOptions& global) {
   po::options_description options("Global options (anywhere on the line)");
   options.add_options()("help,h", po::bool_switch(&global.help), "show help for ckctl or the command")(
@@ -26,11 +28,14 @@ po::options_description global_options(GlobalOptions& global) {
   return options;
 }
 
+// One line per command, its name then two spaces and its summary (units/ckctl.bash-completion reads the
+// names from here).
 void print_command_list(std::ostream& out, const std::vector<CommandSpec>& commands,
                         std::string_view prefix) {
   for (const CommandSpec& command : commands) {
     if (!command.name.starts_with(prefix)) continue;
-    out << "  " << command.name << " " << command.synopsis << "\n      " << command.summary << "\n";
+    out << "  " << command.name << std::string(kCommandColumn - command.name.size(), ' ') << command.summary
+        << "\n";
   }
 }
 

@@ -92,8 +92,8 @@ std::vector<CommandSpec> model_commands() {
   return {
       {
           .name = "load",
-          .synopsis = "TENANT MODEL.gguf [--name NAME] [--threads N] [--context N]",
-          .summary = "load a GGUF model into a tenant and start its worker",
+          .synopsis = "TENANT MODEL [--name NAME] [--threads N] [--context N]",
+          .summary = "load a GGUF model file into a tenant and start its worker",
           .details = "Waits until the worker is ready, showing progress on stderr while the weights are\n"
                      "copied. A model file already loaded elsewhere shares its weights (no second copy).",
           .examples = "load alice /var/lib/ckernel/models/llama-3.2-1b-Q4_K_M.gguf\n"
