@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ckernel/kernels/matmul.h"
+#include "ckernel/kernels/ops.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "model_weights.h"
 
@@ -28,14 +29,19 @@ struct Session::Buffers {
         gate(memory, size(n_batch * c.n_ff)),
         up(memory, size(n_batch * c.n_ff)),
         logits(memory, size(c.n_vocab)),
-        k_cache(memory, size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)),
-        v_cache(memory, size(c.n_layer * n_ctx * c.n_head_kv * c.head_dim)) {}
+        rope_angles(memory, size(n_batch * c.rope.n_dims)),
+        kv_capacity(kernels::ggml_cpu::padded_kv_length(n_ctx)),
+        k_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)),
+        v_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)) {}
 
   static size_t size(int64_t n) { return static_cast<size_t>(n); }
 
   kernels::ThreadPool pool;
   kernels::MatmulScratch scratch;
   TypedBuffer<float> x, normed, q, k, v, attn, projected, gate, up, logits;
+  TypedBuffer<float> rope_angles;  // per token of the batch: its position's cos and sin
+  // Cells per layer: the context padded as llama.cpp pads it, since attention reads whole padded spans.
+  int64_t kv_capacity;
   TypedBuffer<uint16_t> k_cache, v_cache;
 };
 
@@ -85,36 +91,45 @@ void Session::forward(std::span<const TokenId> tokens) {
       for (int64_t t = begin; t < end; ++t) fn(t);
     });
   };
-  auto add_bias = [&](float* y, const Vector& bias, int64_t dim) {
-    if (bias.empty()) return;
-    per_token([&](int64_t t) { kernels::add_inplace(y + t * dim, bias.data(), dim); });
+  // Each per-token section does all the element-wise work between two matrix products, so a layer has
+  // as few barriers as its data dependencies allow (none of this changes what is computed).
+  // The residual add that closes a block (when there is one) and the RMS norm that opens the next.
+  auto add_then_norm = [&](const float* residual, const Vector& norm_weight) {
+    per_token([&](int64_t t) {
+      float* x = b.x.data() + t * c.n_embd;
+      if (residual != nullptr) kernels::add_inplace(x, residual + t * c.n_embd, c.n_embd);
+      kernels::rms_norm(x, norm_weight.data(), b.normed.data() + t * c.n_embd, c.n_embd, c.rms_eps);
+    });
+  };
+  auto add_bias = [](float* y, const Vector& bias) {
+    if (!bias.empty()) kernels::add_inplace(y, bias.data(), static_cast<int64_t>(bias.size()));
   };
 
   const kernels::DequantizeRowFn embed = kernels::kernels_for(w.token_embd.type).dequantize_row;
   per_token([&](int64_t t) {
     embed(static_cast<const std::byte*>(w.token_embd.data) + tokens[t] * w.token_embd.row_stride,
           b.x.data() + t * c.n_embd, c.n_embd);
+    kernels::rope_angles(c.rope, pos0 + t, b.rope_angles.data() + t * c.rope.n_dims);
   });
+  add_then_norm(nullptr, w.layers.front().attn_norm);
 
   for (int64_t il = 0; il < c.n_layer; ++il) {
     const LayerWeights& l = w.layers[static_cast<size_t>(il)];
-    const size_t layer_offset = static_cast<size_t>(il * n_ctx_ * kv_dim);
-    const KvLayer kv{b.k_cache.data() + layer_offset, b.v_cache.data() + layer_offset, n_ctx_, c.n_head_kv,
-                     c.head_dim};
+    const size_t layer_offset = static_cast<size_t>(il * b.kv_capacity * kv_dim);
+    const KvLayer kv{b.k_cache.data() + layer_offset, b.v_cache.data() + layer_offset, b.kv_capacity,
+                     c.n_head_kv, c.head_dim};
 
-    per_token([&](int64_t t) {
-      kernels::rms_norm(b.x.data() + t * c.n_embd, l.attn_norm.data(), b.normed.data() + t * c.n_embd,
-                        c.n_embd, c.rms_eps);
-    });
     matmul(l.wq, b.normed.data(), b.q.data());
     matmul(l.wk, b.normed.data(), b.k.data());
     matmul(l.wv, b.normed.data(), b.v.data());
-    add_bias(b.q.data(), l.bq, q_dim);
-    add_bias(b.k.data(), l.bk, kv_dim);
-    add_bias(b.v.data(), l.bv, kv_dim);
     per_token([&](int64_t t) {
-      kernels::rope(b.q.data() + t * q_dim, c.n_head, c.head_dim, pos0 + t, c.rope);
-      kernels::rope(b.k.data() + t * kv_dim, c.n_head_kv, c.head_dim, pos0 + t, c.rope);
+      float *q = b.q.data() + t * q_dim, *k = b.k.data() + t * kv_dim;
+      add_bias(q, l.bq);
+      add_bias(k, l.bk);
+      add_bias(b.v.data() + t * kv_dim, l.bv);
+      const float* angles = b.rope_angles.data() + t * c.rope.n_dims;
+      kernels::rope(q, c.n_head, c.head_dim, c.rope, angles);
+      kernels::rope(k, c.n_head_kv, c.head_dim, c.rope, angles);
     });
     kernels::kv_store(kv, pos0, n, b.k.data(), b.v.data());
     kernels::attention(b.q.data(), kv, pos0, n, c.n_head, attn_scale, b.attn.data(), b.pool);
@@ -126,11 +141,7 @@ void Session::forward(std::span<const TokenId> tokens) {
       std::copy_n(b.projected.data() + (rows - 1) * c.n_embd, c.n_embd, b.projected.data());
       rows = 1;
     }
-    per_token([&](int64_t t) {
-      float* x = b.x.data() + t * c.n_embd;
-      kernels::add_inplace(x, b.projected.data() + t * c.n_embd, c.n_embd);
-      kernels::rms_norm(x, l.ffn_norm.data(), b.normed.data() + t * c.n_embd, c.n_embd, c.rms_eps);
-    });
+    add_then_norm(b.projected.data(), l.ffn_norm);
     matmul(l.w_gate, b.normed.data(), b.gate.data());
     matmul(l.w_up, b.normed.data(), b.up.data());
     per_token([&](int64_t t) {
@@ -138,12 +149,10 @@ void Session::forward(std::span<const TokenId> tokens) {
                         c.n_ff);
     });
     matmul(l.w_down, b.gate.data(), b.projected.data());
-    per_token([&](int64_t t) {
-      kernels::add_inplace(b.x.data() + t * c.n_embd, b.projected.data() + t * c.n_embd, c.n_embd);
-    });
+    const bool last = il + 1 == c.n_layer;
+    add_then_norm(b.projected.data(), last ? w.output_norm : w.layers[static_cast<size_t>(il + 1)].attn_norm);
   }
 
-  kernels::rms_norm(b.x.data(), w.output_norm.data(), b.normed.data(), c.n_embd, c.rms_eps);
   matmul(w.output, b.normed.data(), b.logits.data());
   n_past_ += n;
 }

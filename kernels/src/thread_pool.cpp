@@ -1,73 +1,129 @@
 #include "ckernel/kernels/thread_pool.h"
 
+#include <immintrin.h>
+#include <linux/futex.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <algorithm>
+#include <climits>
 
 namespace ck::kernels {
 namespace {
 
-// Range of part `index` of `parts` equal cuts of [0, n).
-std::pair<int64_t, int64_t> cut(int64_t n, int parts, int index) {
-  const int64_t begin = n * index / parts;
-  const int64_t end = n * (index + 1) / parts;
-  return {begin, end};
+// Polls before a waiting thread goes to sleep: about 20-50 us, longer than the gap between two sections
+// of a forward pass (so a busy pool never sleeps), far shorter than anything a human would see as load.
+constexpr int kSpinPolls = 1 << 12;
+
+void futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
+  // Returns at once if word != expected; spurious wake-ups are handled by the callers' loops.
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAIT_PRIVATE, expected, nullptr, nullptr, 0);
+}
+
+void futex_wake_all(std::atomic<uint32_t>& word) {
+  syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
+}
+
+// Spins until done() holds or the spin budget is used up; true if done.
+template <class Done>
+bool spin_until(Done done) {
+  for (int i = 0; i < kSpinPolls; ++i) {
+    if (done()) return true;
+    _mm_pause();
+  }
+  return done();
+}
+
+// The CPUs this process may run on, in increasing order.
+std::vector<int> allowed_cpus() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::vector<int> cpus;
+  if (sched_getaffinity(0, sizeof(set), &set) != 0) return cpus;
+  for (int cpu = 0; cpu < CPU_SETSIZE; ++cpu)
+    if (CPU_ISSET(cpu, &set)) cpus.push_back(cpu);
+  return cpus;
+}
+
+// Pins a thread to one CPU; false if the kernel refuses (the CPU left the cpuset meanwhile).
+bool pin_thread(std::thread& thread, int cpu) {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  CPU_SET(cpu, &set);
+  return pthread_setaffinity_np(thread.native_handle(), sizeof(set), &set) == 0;
 }
 
 }  // namespace
 
-ThreadPool::ThreadPool(int n_threads) : n_threads_(std::max(1, n_threads)) {
-  workers_.reserve(n_threads_ - 1);
+ThreadPool::ThreadPool(int n_threads)
+    : n_threads_(std::max(1, n_threads)), pinned_cpus_(static_cast<size_t>(n_threads_), -1) {
+  workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
+  // The caller (worker 0) is left unpinned: its affinity belongs to whoever owns that thread. Pinning is
+  // best effort: a worker the kernel refuses to pin runs wherever the cpuset lets it.
+  const std::vector<int> cpus = allowed_cpus();
+  if (cpus.size() < static_cast<size_t>(n_threads_)) return;
+  for (int i = 1; i < n_threads_; ++i) {
+    const int cpu = cpus[static_cast<size_t>(i)];
+    if (pin_thread(workers_[static_cast<size_t>(i - 1)], cpu)) pinned_cpus_[static_cast<size_t>(i)] = cpu;
+  }
 }
 
 ThreadPool::~ThreadPool() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  work_ready_.notify_all();
+  stopping_ = true;
+  epoch_.fetch_add(1);
+  futex_wake_all(epoch_);
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t)>& fn) {
+void ThreadPool::run_part(int index) const {
+  const int64_t begin = job_size_ * index / n_threads_;
+  const int64_t end = job_size_ * (index + 1) / n_threads_;
+  if (begin < end) (*job_)(begin, end);
+}
+
+void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
   if (n <= 0) return;
   if (n_threads_ == 1) {
     fn(0, n);
     return;
   }
-  {
-    std::lock_guard lock(mutex_);
-    job_ = &fn;
-    job_size_ = n;
-    pending_ = n_threads_ - 1;
-    ++generation_;
-  }
-  work_ready_.notify_all();
-  const auto [begin, end] = cut(n, n_threads_, 0);
-  if (begin < end) fn(begin, end);
-  std::unique_lock lock(mutex_);
-  work_done_.wait(lock, [this] { return pending_ == 0; });
-  job_ = nullptr;
+  job_ = &fn;
+  job_size_ = n;
+  unfinished_.store(static_cast<uint32_t>(n_threads_ - 1), std::memory_order_relaxed);
+  // seq_cst: the bump must be visible before sleeping_workers_ is read (a worker about to sleep
+  // increments sleeping_workers_ first, then lets the futex re-check epoch_).
+  epoch_.fetch_add(1);
+  if (sleeping_workers_.load() != 0) futex_wake_all(epoch_);
+  run_part(0);
+  wait_for_workers();
+}
+
+void ThreadPool::wait_for_workers() {
+  const auto done = [this] { return unfinished_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(done)) return;
+  caller_sleeping_.store(1);
+  for (uint32_t left; (left = unfinished_.load()) != 0;) futex_wait(unfinished_, left);
+  caller_sleeping_.store(0, std::memory_order_relaxed);
 }
 
 void ThreadPool::worker_loop(int index) {
-  uint64_t seen = 0;
+  uint32_t seen = 0;
   for (;;) {
-    const std::function<void(int64_t, int64_t)>* job;
-    int64_t n;
-    {
-      std::unique_lock lock(mutex_);
-      work_ready_.wait(lock, [&] { return stopping_ || generation_ != seen; });
-      if (stopping_) return;
-      seen = generation_;
-      job = job_;
-      n = job_size_;
+    const auto published = [&] { return epoch_.load(std::memory_order_acquire) != seen; };
+    if (!spin_until(published)) {
+      sleeping_workers_.fetch_add(1);
+      while (!published()) futex_wait(epoch_, seen);
+      sleeping_workers_.fetch_sub(1);
     }
-    const auto [begin, end] = cut(n, n_threads_, index);
-    if (begin < end) (*job)(begin, end);
-    {
-      std::lock_guard lock(mutex_);
-      if (--pending_ == 0) work_done_.notify_one();
-    }
+    seen = epoch_.load(std::memory_order_acquire);
+    if (stopping_) return;
+    run_part(index);
+    // The last worker out wakes the caller if it went to sleep (it set caller_sleeping_ before reading
+    // unfinished_, so one of the two sees the other).
+    if (unfinished_.fetch_sub(1) == 1 && caller_sleeping_.load() != 0) futex_wake_all(unfinished_);
   }
 }
 

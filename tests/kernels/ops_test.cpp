@@ -19,6 +19,7 @@
 
 #include "ckernel/kernels/half.h"
 #include "ckernel/kernels/thread_pool.h"
+#include "ckernel/kernels/type_kernels.h"
 
 namespace ck::kernels {
 namespace {
@@ -172,6 +173,13 @@ constexpr uint32_t kRmsNorm37[37] = {
 
 const float kScale32 = 1.0f / std::sqrt(32.0f);
 
+// Rotates heads of x by the angles of position pos.
+void rope_at(std::vector<float>& x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopeParams& p) {
+  std::vector<float> angles(static_cast<size_t>(p.n_dims));
+  rope_angles(p, pos, angles.data());
+  rope(x.data(), n_heads, head_dim, p, angles.data());
+}
+
 // A KV cache of `capacity` cells holding the first n_used positions of k and v (rows of n_kv_heads *
 // head_dim floats), stored as the engine stores them.
 struct Cache {
@@ -277,11 +285,14 @@ std::vector<uint16_t> to_fp16(const std::vector<float>& v) {
   return h;
 }
 
+// The F16 dot products attention uses are the F16 weights' (type_kernels.h): ggml_vec_dot_f16 for one
+// column, tinyBLAS for two.
 TEST(Ops, VecDotF16MatchesOneColumnMulMat) {
   Lcg r(5);
   const std::vector<uint16_t> a = to_fp16(gen(r, 4 * 100, 2.0f)), b = to_fp16(gen(r, 100, 2.0f));
+  const DotRowFn dot = kernels_for(TensorType::F16).dot_row;
   std::vector<float> y(4);
-  for (int i = 0; i < 4; ++i) y[i] = ggml_cpu::vec_dot_f16(a.data() + i * 100, b.data(), 100, 100);
+  for (int i = 0; i < 4; ++i) y[i] = dot(a.data() + i * 100, b.data(), 100);
   expect_bits(y, kVecDotF16K100);
 }
 
@@ -290,10 +301,10 @@ TEST(Ops, TinyBlasF16MatchesTwoColumnMulMat) {
   gen(r, 4 * 100, 2.0f);
   gen(r, 100, 2.0f);
   const std::vector<uint16_t> a = to_fp16(gen(r, 4 * 48, 2.0f)), b = to_fp16(gen(r, 2 * 48, 2.0f));
+  const DotRowFn dot = select_dot_row(kernels_for(TensorType::F16), 4, 48, 2);
   std::vector<float> y(8);
   for (int j = 0; j < 2; ++j)
-    for (int i = 0; i < 4; ++i)
-      y[j * 4 + i] = ggml_cpu::tinyblas_dot_f16(a.data() + i * 48, b.data() + j * 48, 48, 48);
+    for (int i = 0; i < 4; ++i) y[j * 4 + i] = dot(a.data() + i * 48, b.data() + j * 48, 48);
   expect_bits(y, kTinyBlasF16K48);
 }
 
@@ -301,7 +312,7 @@ TEST(Ops, RopeAdjacentPairsWithPartialDims) {
   Lcg r(6);
   std::vector<float> x = gen(r, 64, 3.0f);
   RopeParams p{28, false, 10000.0f};  // 14 pairs: 12 through ggml's vector loop, 2 through its epilogue
-  rope(x.data(), 2, 32, 7, p);
+  rope_at(x, 2, 32, 7, p);
   expect_bits(x, kRopeNorm28);
 }
 
@@ -309,7 +320,7 @@ TEST(Ops, RopeNeox) {
   Lcg r(6);
   std::vector<float> x = gen(r, 64, 3.0f);
   RopeParams p{32, true, 1e6f};
-  rope(x.data(), 2, 32, 1000, p);
+  rope_at(x, 2, 32, 1000, p);
   expect_bits(x, kRopeNeox32);
 }
 

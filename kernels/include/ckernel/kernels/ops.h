@@ -4,20 +4,25 @@
 #pragma once
 
 #include <cstdint>
-#include <vector>
 
+#include "ckernel/kernels/isa_level.h"
 #include "ckernel/kernels/thread_pool.h"
 
 namespace ck::kernels {
 
+// Every op computes the same bits at every instruction-set level; `level` exists so that tests can
+// compare the levels with each other in one process.
+
 // y = x / sqrt(mean(x^2) + eps) * weight, over n elements (sum of squares in double, as ggml).
-void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps);
+void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps,
+              IsaLevel level = active_isa_level());
 
 // y[i] = silu(gate[i]) * up[i]: ggml_vec_silu_f32 (ggml_cpu::vec_silu), then a separate multiply.
-void silu_mul(const float* gate, const float* up, float* y, int64_t n);
+// y may be gate.
+void silu_mul(const float* gate, const float* up, float* y, int64_t n, IsaLevel level = active_isa_level());
 
 // y[i] += x[i]
-void add_inplace(float* y, const float* x, int64_t n);
+void add_inplace(float* y, const float* x, int64_t n, IsaLevel level = active_isa_level());
 
 // Rotary position embedding with YaRN/linear scaling, as ggml_rope_ext computes it into a separate
 // tensor (as in llama.cpp), including which products GCC fused in ggml's scalar and vectorized loops.
@@ -33,8 +38,14 @@ struct RopeParams {
   int64_t n_ctx_orig = 0;  // training context, for YaRN's correction dims
 };
 
-// Rotates n_heads vectors of head_dim floats, all at position pos, in place.
-void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t pos, const RopeParams& p);
+// The cos and sin that rotate position pos: n_dims floats, as ggml's rope cache computes them (theta
+// advanced by repeated multiplication in float). They depend on the position only, so one computation
+// serves every head and layer. Layout: NeoX all cosines then all sines, otherwise (cos, sin) pairs.
+void rope_angles(const RopeParams& p, int64_t pos, float* angles);
+
+// Rotates n_heads vectors of head_dim floats in place by the angles of one position (rope_angles).
+void rope(float* x, int64_t n_heads, int64_t head_dim, const RopeParams& p, const float* angles,
+          IsaLevel level = active_isa_level());
 
 // One layer's KV cache in fp16, as llama.cpp keeps it: keys by position, values transposed so that the
 // value reduction reads positions contiguously.
@@ -48,15 +59,21 @@ struct KvLayer {
   int64_t head_dim;
 };
 
-// Stores n_tokens keys and values (n_kv_heads * head_dim floats each) at positions pos0... as fp16.
-void kv_store(const KvLayer& kv, int64_t pos0, int64_t n_tokens, const float* k, const float* v);
+// Stores n_tokens keys and values (n_kv_heads * head_dim floats each) at positions pos0... as fp16, and
+// zeroes the value cells from pos0 + n_tokens up to ggml_cpu::padded_kv_length of it, which attention
+// reads (with weight 0) as llama.cpp does: stale cells of an earlier conversation could hold Inf. Throws
+// std::invalid_argument when the capacity is shorter than that padded length.
+void kv_store(const KvLayer& kv, int64_t pos0, int64_t n_tokens, const float* k, const float* v,
+              IsaLevel level = active_isa_level());
 
 // Causal attention of n_tokens queries at positions pos0... over the cache (positions 0..pos0+n_tokens-1
-// must be stored). q and out are n_tokens rows of n_heads * head_dim. Computed as llama.cpp's graph without
-// flash attention: kq = K * q and out = V * softmax(kq * scale + causal mask), with queries and softmax
-// weights rounded to fp16 before meeting the fp16 cache, over the used cache length padded to a multiple
-// of 32 (llama.cpp's n_kv), and each dot product summed as ggml's CPU kernels sum it (see ggml_cpu below).
-// The call is one llama.cpp batch: n_tokens >= 2 takes the tinyBLAS path, 1 token ggml_vec_dot_f16.
+// must be stored by kv_store, the last call covering pos0 + n_tokens - 1). q and out are n_tokens rows of
+// n_heads * head_dim. Computed as llama.cpp's graph without flash attention: kq = K * q and out = V *
+// softmax(kq * scale + causal mask), with queries and softmax weights rounded to fp16 before meeting the fp16
+// cache, over the used cache length padded to a multiple of 32 (llama.cpp's n_kv), and each dot product
+// summed as ggml's CPU kernels sum it (see ggml_cpu below). The call is one llama.cpp batch: n_tokens >= 2
+// takes the tinyBLAS path, 1 token ggml_vec_dot_f16 (the F16 dot products of type_kernels.h, at the active
+// level; parallel over queries and heads).
 void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens, int64_t n_heads,
                float scale, float* out, ThreadPool& pool);
 
@@ -72,20 +89,12 @@ int64_t padded_kv_length(int64_t n_used);
 float v_expf(float x);
 
 // ggml_vec_silu_f32: 16-lane ggml_v_silu on full groups of 16, x / (1 + expf(-x)) on the rest.
-void vec_silu(const float* x, float* y, int64_t n);
-
-// ggml_vec_dot_f16 (AVX-512: 4 accumulators of 16 lanes over blocks of 64, tree reduction, then the rest
-// summed in double). Entries at index >= n_nonzero are zero products and are not read (llama.cpp's
-// padded, zeroed cache cells); n is the length ggml sees, which decides the block structure.
-float vec_dot_f16(const uint16_t* x, const uint16_t* y, int64_t n, int64_t n_nonzero);
-
-// One element of llamafile's tinyBLAS<16, __m512, __m512, fp16, fp16, float> (ggml's F16 mul_mat for
-// >= 2 columns when k % 16 == 0 and rows % 4 == 0): 16 FMA lanes, then _mm512_reduce_add_ps. n % 16 == 0.
-float tinyblas_dot_f16(const uint16_t* x, const uint16_t* y, int64_t n, int64_t n_nonzero);
+void vec_silu(const float* x, float* y, int64_t n, IsaLevel level = active_isa_level());
 
 // ggml_soft_max_ext on one row of n values with scale and a causal mask: x[i] * scale for i < n_unmasked,
 // -inf beyond (those x are not read; y gets 0). 16-lane ggml_v_expf, per-group sums added in double.
-void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float scale);
+void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float scale,
+              IsaLevel level = active_isa_level());
 
 }  // namespace ggml_cpu
 

@@ -1,19 +1,45 @@
 // A fixed set of worker threads that run one parallel section at a time. Work is split statically and
 // deterministically, so every element is computed by the same code in the same order whatever the thread
 // count: results are bitwise identical for 1 or N threads.
+//
+// A decode step runs hundreds of sections, so a section costs no heap allocation and no lock: the job is
+// published through an atomic counter, waiting threads spin briefly (the next section usually follows
+// within microseconds) and then sleep on a futex, so an idle pool costs no CPU.
 #pragma once
 
-#include <condition_variable>
+#include <atomic>
 #include <cstdint>
-#include <functional>
-#include <mutex>
 #include <thread>
+#include <type_traits>
+#include <utility>
 #include <vector>
 
 namespace ck::kernels {
 
+// A non-owning reference to a callable fn(begin, end), as std::function_ref will be: two pointers, no
+// allocation. The callable must outlive the call it is passed to.
+class RangeFunction {
+ public:
+  template <class Fn>
+  requires std::is_invocable_v<Fn&, int64_t, int64_t> &&(!std::is_same_v<std::decay_t<Fn>, RangeFunction>)
+      RangeFunction(Fn&& fn)  // NOLINT(google-explicit-constructor): lambdas convert implicitly, as intended
+      : callable_(const_cast<void*>(static_cast<const void*>(&fn))),
+        invoke_([](void* callable, int64_t begin, int64_t end) {
+          (*static_cast<std::remove_reference_t<Fn>*>(callable))(begin, end);
+        }) {}
+
+  void operator()(int64_t begin, int64_t end) const { invoke_(callable_, begin, end); }
+
+ private:
+  void* callable_;
+  void (*invoke_)(void*, int64_t, int64_t);
+};
+
 class ThreadPool {
  public:
+  // n_threads - 1 workers are started; the thread calling parallel_for is worker 0. When the process may
+  // run on at least n_threads CPUs (sched_getaffinity, so a cgroup cpuset is respected), worker i is
+  // pinned to the i-th of them; with fewer, nobody is pinned (pinning would stack workers on one CPU).
   explicit ThreadPool(int n_threads);
   ~ThreadPool();
   ThreadPool(const ThreadPool&) = delete;
@@ -21,23 +47,34 @@ class ThreadPool {
 
   int size() const { return n_threads_; }
 
-  // Calls fn(begin, end) over [0, n) cut into one contiguous range per thread; returns when all are done.
-  // The calling thread takes the first range.
-  void parallel_for(int64_t n, const std::function<void(int64_t begin, int64_t end)>& fn);
+  // The CPU each worker 1..n-1 is pinned to (index 0 is the caller, never pinned: -1); all -1 when the
+  // pool does not pin.
+  const std::vector<int>& pinned_cpus() const { return pinned_cpus_; }
+
+  // Calls fn(begin, end) over [0, n) cut into one contiguous range per thread (part i is
+  // [n * i / size, n * (i + 1) / size)); returns when all are done. The calling thread takes part 0.
+  // Not reentrant: fn must not call parallel_for on the same pool.
+  void parallel_for(int64_t n, RangeFunction fn);
 
  private:
   void worker_loop(int index);
+  void run_part(int index) const;
+  void wait_for_workers();
 
   int n_threads_;
+  std::vector<int> pinned_cpus_;
   std::vector<std::thread> workers_;
-  std::mutex mutex_;
-  std::condition_variable work_ready_;
-  std::condition_variable work_done_;
-  const std::function<void(int64_t, int64_t)>* job_ = nullptr;
+
+  // The published section; written by the caller before it bumps epoch_, read by workers after.
+  const RangeFunction* job_ = nullptr;
   int64_t job_size_ = 0;
-  uint64_t generation_ = 0;
-  int pending_ = 0;
   bool stopping_ = false;
+
+  // Each on its own cache line: workers poll epoch_ while the caller polls unfinished_.
+  alignas(64) std::atomic<uint32_t> epoch_{0};  // bumped once per section; futex word for workers
+  alignas(64) std::atomic<uint32_t> sleeping_workers_{0};
+  alignas(64) std::atomic<uint32_t> unfinished_{0};  // workers still running the section; caller's futex
+  alignas(64) std::atomic<uint32_t> caller_sleeping_{0};
 };
 
 }  // namespace ck::kernels

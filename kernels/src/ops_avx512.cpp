@@ -1,0 +1,75 @@
+// The element-wise kernels at level avx512: ops_simd.h over __m512, the register ggml's own kernels use
+// (ggml_v_expf below is ggml's, instruction for instruction).
+// GCC 12's AVX-512 intrinsics fill their unused pass-through operands with _mm512_undefined_ps(), a
+// self-initialised variable its uninitialised-use warnings then report (GCC bug 105593).
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include <immintrin.h>
+#pragma GCC diagnostic pop
+
+#include "op_kernels.h"
+#include "ops_simd.h"
+
+namespace ck::kernels::avx512 {
+namespace {
+
+struct Lanes {
+  using Reg = __m512;
+  static Reg load(const float* p) { return _mm512_loadu_ps(p); }
+  static void store(float* p, Reg v) { _mm512_storeu_ps(p, v); }
+  static Reg set1(float x) { return _mm512_set1_ps(x); }
+  static Reg zero() { return _mm512_setzero_ps(); }
+  static Reg add(Reg a, Reg b) { return _mm512_add_ps(a, b); }
+  static Reg sub(Reg a, Reg b) { return _mm512_sub_ps(a, b); }
+  static Reg mul(Reg a, Reg b) { return _mm512_mul_ps(a, b); }
+  static Reg div(Reg a, Reg b) { return _mm512_div_ps(a, b); }
+  static Reg max(Reg a, Reg b) { return _mm512_max_ps(a, b); }
+  static Reg fmadd(Reg a, Reg b, Reg c) { return _mm512_fmadd_ps(a, b, c); }
+  static Reg fmsub(Reg a, Reg b, Reg c) { return _mm512_fmsub_ps(a, b, c); }
+  static Reg fmaddsub(Reg a, Reg b, Reg c) { return _mm512_fmaddsub_ps(a, b, c); }
+  static Reg dup_even(Reg v) { return _mm512_moveldup_ps(v); }
+  static Reg dup_odd(Reg v) { return _mm512_movehdup_ps(v); }
+  static Reg swap_pairs(Reg v) { return _mm512_permute_ps(v, 0xB1); }
+
+  // _mm512_reduce_add_ps as GCC 12 expands it (lanes.h's reduce16).
+  static float reduce_add(Reg v) {
+    const __m256 t = _mm256_add_ps(_mm512_extractf32x8_ps(v, 1), _mm512_castps512_ps256(v));
+    const __m128 u = _mm_add_ps(_mm256_extractf128_ps(t, 1), _mm256_castps256_ps128(t));
+    const __m128 w = _mm_add_ps(u, _mm_movehl_ps(u, u));  // u0 + u2, u1 + u3
+    return _mm_cvtss_f32(_mm_add_ss(w, _mm_movehdup_ps(w)));
+  }
+  static float reduce_max(Reg v) { return _mm512_reduce_max_ps(v); }
+
+  static void to_fp16(uint16_t* p, Reg v) {
+    _mm256_storeu_si256(reinterpret_cast<__m256i*>(p), _mm512_cvtps_ph(v, _MM_FROUND_TO_NEAREST_INT));
+  }
+  static uint16_t to_fp16_one(float x) { return _cvtss_sh(x, _MM_FROUND_TO_NEAREST_INT); }
+
+  // ggml_v_expf (AVX-512).
+  static Reg expf(Reg x) {
+    const Reg r = _mm512_set1_ps(0x1.8p23f);
+    const Reg z = _mm512_fmadd_ps(x, _mm512_set1_ps(0x1.715476p+0f), r);
+    const Reg n = _mm512_sub_ps(z, r);
+    const Reg b = _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.7f7d1cp-20f),
+                                   _mm512_fnmadd_ps(n, _mm512_set1_ps(0x1.62e4p-1f), x));
+    const __mmask16 d = _mm512_cmp_ps_mask(_mm512_abs_ps(n), _mm512_set1_ps(192), _CMP_GT_OQ);
+    const Reg u = _mm512_mul_ps(b, b);
+    const Reg j = _mm512_fmadd_ps(
+        _mm512_fmadd_ps(_mm512_fmadd_ps(_mm512_set1_ps(0x1.0e4020p-7f), b, _mm512_set1_ps(0x1.573e2ep-5f)), u,
+                        _mm512_fmadd_ps(_mm512_set1_ps(0x1.555e66p-3f), b, _mm512_set1_ps(0x1.fffdb6p-2f))),
+        u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
+    const Reg res = _mm512_scalef_ps(j, n);
+    if (_mm512_kortestz(d, d)) return res;
+    const Reg alt =
+        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                             _mm512_set1_ps(std::numeric_limits<float>::infinity()), _mm512_setzero_ps());
+    return _mm512_mask_blend_ps(d, res, alt);
+  }
+};
+
+}  // namespace
+
+void install_ops(OpKernels& table) { simd::install<Lanes>(table); }
+
+}  // namespace ck::kernels::avx512
