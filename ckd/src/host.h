@@ -1,0 +1,51 @@
+// What ckd sets up on the host at start and gives back at exit: a huge page reservation, a hugetlbfs
+// mount for weight copies, the copy engine, and the store of resident weight files. Whatever cannot be
+// had is a note in the status, not a reason to stop: weights then stay in the page cache.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "ckernel/tuning/copy_engine.h"
+#include "ckernel/tuning/hugepages.h"
+#include "ckernel/tuning/hugetlbfs_mount.h"
+#include "ckernel/tuning/id_list.h"
+#include "ckernel/tuning/resident_file.h"
+#include "json.h"
+#include "options.h"
+
+namespace ckernel::daemon {
+
+class Host {
+ public:
+  explicit Host(const DaemonOptions& options);
+  ~Host();
+  Host(const Host&) = delete;
+  Host& operator=(const Host&) = delete;
+
+  const tuning::IdList& cpus() const noexcept { return cpus_; }
+  const tuning::IdList& nodes() const noexcept { return nodes_; }
+  std::uint64_t memory_bytes() const noexcept { return memory_bytes_; }
+  std::uint64_t hugepages_reserved_bytes() const;
+  std::string copy_engine_kind() const;  // "dsa" or "cpu"
+  tuning::ResidentFileStore& resident_files() { return *resident_files_; }
+  const std::vector<std::string>& notes() const noexcept { return notes_; }
+
+  // The "host" member of the GetStatus document.
+  Json status() const;
+
+ private:
+  tuning::IdList cpus_;
+  tuning::IdList nodes_;
+  std::uint64_t memory_bytes_ = 0;
+  std::vector<std::string> notes_;
+  std::vector<tuning::HugePageReservation> reservations_;
+  std::optional<tuning::HugetlbfsMount> mount_;
+  std::unique_ptr<tuning::CopyEngine> copy_engine_;
+  std::unique_ptr<tuning::ResidentFileStore> resident_files_;
+};
+
+}  // namespace ckernel::daemon

@@ -1,0 +1,243 @@
+#include "loaded_model.h"
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <system_error>
+#include <utility>
+
+#include "log.h"
+
+namespace ckernel::daemon {
+namespace {
+
+constexpr std::uint64_t kFirstBackoffUsec = 100'000;
+constexpr std::uint64_t kLastBackoffUsec = 10'000'000;
+
+std::string describe_exit(const siginfo_t& info) {
+  if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
+  return std::string("killed by signal ") + ::sigabbrev_np(info.si_status);
+}
+
+}  // namespace
+
+const char* to_string(ModelState state) {
+  switch (state) {
+    case ModelState::loading:
+      return "loading";
+    case ModelState::ready:
+      return "ready";
+    case ModelState::restarting:
+      return "restarting";
+    case ModelState::failed:
+      return "failed";
+  }
+  return "failed";
+}
+
+LoadedModel::LoadedModel(ModelRecord record, std::shared_ptr<const tuning::ResidentFile> weights,
+                         std::uint64_t footprint_bytes, ModelEnvironment environment, LoadCallback on_loaded)
+    : record_(std::move(record)),
+      weights_(std::move(weights)),
+      footprint_bytes_(footprint_bytes),
+      environment_(std::move(environment)),
+      on_loaded_(std::move(on_loaded)) {}
+
+LoadedModel::~LoadedModel() {
+  socket_source_.reset();
+  child_source_.reset();
+  restart_timer_.reset();
+  worker_.reset();
+  // Whoever still waits learns that the model went away.
+  fail_requests("model '" + record_.name + "' was unloaded");
+  if (on_loaded_) {
+    const DaemonError error(error_name::kWorkerFailed,
+                            "model '" + record_.name + "' was unloaded while loading");
+    std::exchange(on_loaded_, nullptr)(&error);
+  }
+}
+
+std::string LoadedModel::placement() const {
+  return weights_->placement() + (weights_.use_count() > 1 ? ", shared" : "");
+}
+
+void LoadedModel::start_worker() {
+  WorkerLaunch launch = environment_.launch;
+  launch.arguments = {"--model",       record_.path,
+                      "--image",       weights_->path().string(),
+                      "--image-bytes", std::to_string(weights_->content_bytes()),
+                      "--placement",   weights_->placement(),
+                      "--threads",     std::to_string(record_.threads),
+                      "--context",     std::to_string(record_.context)};
+  try {
+    worker_.emplace(WorkerProcess::start(launch));
+    ::fcntl(worker_->socket(), F_SETFL, ::fcntl(worker_->socket(), F_GETFL) | O_NONBLOCK);
+    sd_event_source* source = nullptr;
+    if (const int r =
+            sd_event_add_io(environment_.loop, &source, worker_->socket(), EPOLLIN, on_socket, this);
+        r < 0)
+      throw std::system_error(-r, std::generic_category(), "sd_event_add_io");
+    socket_source_.reset(source);
+    if (const int r = sd_event_add_child(environment_.loop, &source, worker_->pid(), WEXITED, on_child, this);
+        r < 0)
+      throw std::system_error(-r, std::generic_category(), "sd_event_add_child");
+    child_source_.reset(source);
+    log(LogLevel::info, "model " + record_.tenant + "/" + record_.name + ": worker " +
+                            std::to_string(worker_->pid()) + " started");
+  } catch (const std::exception& e) {
+    socket_source_.reset();
+    child_source_.reset();
+    worker_.reset();
+    const DaemonError error(error_name::kWorkerFailed, std::string("cannot start the worker: ") + e.what());
+    set_state(ModelState::failed);
+    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
+    if (environment_.on_load_failed) environment_.on_load_failed(error);
+  }
+}
+
+void LoadedModel::generate(GenerateRequest request, GenerateCallbacks callbacks) {
+  if (state_ != ModelState::ready) {
+    callbacks.on_error(DaemonError(error_name::kWorkerFailed, "model '" + record_.name + "' is " +
+                                                                  to_string(state_) + ", try again later"));
+    return;
+  }
+  queue_.push_back(Pending{std::move(request), std::move(callbacks)});
+  send_next_request();
+}
+
+void LoadedModel::send_next_request() {
+  if (active_ || queue_.empty() || state_ != ModelState::ready) return;
+  active_.emplace(std::move(queue_.front()));
+  queue_.pop_front();
+  const std::vector<std::byte> frame = encode_frame(active_->request);
+  // A request is small: it fits the socket buffer of an idle worker, so this blocking-free send is whole.
+  const ssize_t sent = ::send(worker_->socket(), frame.data(), frame.size(), MSG_NOSIGNAL);
+  if (sent != static_cast<ssize_t>(frame.size())) {
+    log(LogLevel::warning, "model " + record_.name + ": cannot send to the worker, stopping it");
+    ::kill(worker_->pid(), SIGKILL);
+  }
+}
+
+int LoadedModel::on_socket(sd_event_source*, int, uint32_t, void* self) {
+  static_cast<LoadedModel*>(self)->handle_readable();
+  return 0;
+}
+
+void LoadedModel::handle_readable() {
+  std::array<std::byte, 64 * 1024> buffer;
+  while (true) {
+    const ssize_t received = ::read(worker_->socket(), buffer.data(), buffer.size());
+    if (received > 0) {
+      decoder_.feed(buffer.data(), static_cast<std::size_t>(received));
+      continue;
+    }
+    if (received < 0 && errno == EINTR) continue;
+    if (received < 0 && errno == EAGAIN) break;
+    // End of file or an error: the worker is dying; its exit is handled by the child source.
+    socket_source_.reset();
+    break;
+  }
+  try {
+    while (auto message = decoder_.next()) {
+      handle_message(std::move(*message));
+      if (!worker_) return;
+    }
+  } catch (const ProtocolError& e) {
+    log(LogLevel::warning, "model " + record_.name + ": " + e.what() + "; stopping the worker");
+    socket_source_.reset();
+    ::kill(worker_->pid(), SIGKILL);
+  }
+}
+
+void LoadedModel::handle_message(WorkerMessage message) {
+  if (auto* ready = std::get_if<WorkerReady>(&message)) {
+    weight_bytes_ = ready->weight_bytes;
+    consecutive_failures_ = 0;
+    set_state(ModelState::ready);
+    if (on_loaded_) std::exchange(on_loaded_, nullptr)(nullptr);
+    send_next_request();
+  } else if (auto* failed = std::get_if<LoadFailed>(&message)) {
+    const DaemonError error(error_name::kBadModel, failed->message);
+    set_state(ModelState::failed);
+    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
+    if (environment_.on_load_failed) environment_.on_load_failed(error);
+  } else if (auto* piece = std::get_if<Piece>(&message)) {
+    if (active_ && active_->callbacks.on_piece) active_->callbacks.on_piece(piece->text);
+  } else if (auto* done = std::get_if<GenerateDone>(&message)) {
+    if (active_) std::exchange(active_, std::nullopt)->callbacks.on_done(*done);
+    send_next_request();
+  } else if (auto* refused = std::get_if<GenerateFailed>(&message)) {
+    if (active_) {
+      std::exchange(active_, std::nullopt)
+          ->callbacks.on_error(DaemonError(error_name::kInvalidArgument, refused->message));
+    }
+    send_next_request();
+  } else {
+    throw ProtocolError("the worker sent a request");
+  }
+}
+
+int LoadedModel::on_child(sd_event_source*, const siginfo_t* info, void* self) {
+  static_cast<LoadedModel*>(self)->handle_exit(*info);
+  return 0;
+}
+
+void LoadedModel::handle_exit(const siginfo_t& info) {
+  const std::string how = "worker " + std::to_string(worker_->pid()) + " " + describe_exit(info);
+  socket_source_.reset();
+  child_source_.reset();
+  worker_->mark_reaped();
+  ::waitpid(worker_->pid(), nullptr, WNOHANG);
+  worker_.reset();
+  decoder_ = FrameDecoder();
+  fail_requests("model '" + record_.name + "': " + how + "; it is restarting");
+  if (state_ == ModelState::failed) return;  // a load failure, already reported
+  if (state_ == ModelState::loading) {
+    // The model never became ready: it will not by trying again.
+    const DaemonError error(error_name::kWorkerFailed,
+                            "model '" + record_.name + "': " + how + " while loading");
+    set_state(ModelState::failed);
+    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
+    if (environment_.on_load_failed) environment_.on_load_failed(error);
+    return;
+  }
+  const std::uint64_t backoff =
+      std::min(kLastBackoffUsec, kFirstBackoffUsec << std::min(consecutive_failures_, 10u));
+  ++consecutive_failures_;
+  ++restarts_;
+  log(LogLevel::warning, "model " + record_.tenant + "/" + record_.name + ": " + how + "; restarting in " +
+                             std::to_string(backoff / 1000) + " ms");
+  set_state(ModelState::restarting);
+  sd_event_source* timer = nullptr;
+  if (sd_event_add_time_relative(environment_.loop, &timer, CLOCK_MONOTONIC, backoff, 0, on_restart_timer,
+                                 this) >= 0) {
+    restart_timer_.reset(timer);
+  }
+}
+
+int LoadedModel::on_restart_timer(sd_event_source*, uint64_t, void* self) {
+  auto* model = static_cast<LoadedModel*>(self);
+  model->restart_timer_.reset();
+  model->start_worker();
+  return 0;
+}
+
+void LoadedModel::fail_requests(const std::string& why) {
+  std::deque<Pending> failed = std::move(queue_);
+  queue_.clear();
+  if (active_) failed.push_front(std::move(*std::exchange(active_, std::nullopt)));
+  for (Pending& pending : failed) pending.callbacks.on_error(DaemonError(error_name::kWorkerFailed, why));
+}
+
+void LoadedModel::set_state(ModelState state) {
+  state_ = state;
+  if (environment_.on_change) environment_.on_change();
+}
+
+}  // namespace ckernel::daemon

@@ -1,0 +1,19 @@
+// Tenant and model names, and the D-Bus object paths made from them.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ckernel::daemon {
+
+// Throws DaemonError(InvalidArgument) unless name is 1-64 characters of [A-Za-z0-9_.-] starting with a
+// letter or digit. `what` is "tenant" or "model", for the message.
+void require_valid_name(std::string_view name, std::string_view what);
+
+inline constexpr const char* kManagerPath = "/org/ckernel/Manager1";
+inline constexpr const char* kTenantPathPrefix = "/org/ckernel/Manager1/tenant";
+
+std::string tenant_path(const std::string& tenant);
+std::string model_path(const std::string& tenant, const std::string& model);
+
+}  // namespace ckernel::daemon

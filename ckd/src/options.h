@@ -1,0 +1,36 @@
+// ckd's settings: defaults, then /etc/ckernel/ckd.conf (or --config), then the command line.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace ckernel::daemon {
+
+enum class LogLevel { error, warning, info, debug };
+
+struct DaemonOptions {
+  std::string bus_address;  // empty: the system bus, or the user bus with user_bus
+  bool user_bus = false;
+  std::filesystem::path state_dir = "/var/lib/ckernel";
+  std::filesystem::path runtime_dir = "/run/ckernel";
+  std::uint64_t hugepages = 0;  // 2 MiB pages to reserve at start; 0: none
+  std::filesystem::path hugetlbfs_mount = "/run/ckernel/hugepages";  // default: <runtime_dir>/hugepages
+  std::string cgroup_parent;          // empty: detect (systemd's delegated cgroup, else "ckernel")
+  unsigned default_threads = 0;       // 0: the tenant's CPU count
+  std::string worker_user;            // empty: "ckernel" if that user exists, else root
+  std::filesystem::path worker_path;  // empty: next to ckd, then the installed libexec directory
+  LogLevel log_level = LogLevel::info;
+};
+
+struct ParsedOptions {
+  DaemonOptions options;
+  std::optional<std::string> help_text;  // set when --help was asked for: print it and exit 0
+};
+
+// Throws std::invalid_argument with a message naming the bad option or config file line.
+ParsedOptions parse_options(int argc, const char* const* argv);
+
+}  // namespace ckernel::daemon

@@ -1,0 +1,84 @@
+// What ckd and a model's worker say over their socketpair. Each message is one frame: a 4-byte
+// little-endian length, then a kind byte and the fields (integers little-endian, doubles as their bits,
+// strings as a 4-byte length and the bytes). ckd sends one GenerateRequest at a time; the worker answers
+// with Pieces and then GenerateDone or GenerateFailed. After start-up it sends WorkerReady or LoadFailed.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace ckernel::daemon {
+
+struct GenerateRequest {
+  std::string prompt;
+  std::uint32_t max_tokens = 128;
+  double temperature = 0.8;
+  std::uint64_t seed = 0;
+  std::int32_t top_k = 40;
+  double top_p = 0.95;
+  friend bool operator==(const GenerateRequest&, const GenerateRequest&) = default;
+};
+
+struct WorkerReady {
+  std::uint64_t weight_bytes = 0;
+  std::uint32_t context = 0;  // positions the session holds
+  friend bool operator==(const WorkerReady&, const WorkerReady&) = default;
+};
+
+struct LoadFailed {
+  std::string message;  // the engine's GgufError text
+  friend bool operator==(const LoadFailed&, const LoadFailed&) = default;
+};
+
+struct Piece {
+  std::string text;
+  friend bool operator==(const Piece&, const Piece&) = default;
+};
+
+struct GenerateDone {
+  std::string text;
+  std::uint32_t prompt_tokens = 0;
+  std::uint32_t generated_tokens = 0;
+  double prompt_seconds = 0;
+  double generate_seconds = 0;
+  std::string stop;  // "length", "eos", "context"
+  friend bool operator==(const GenerateDone&, const GenerateDone&) = default;
+};
+
+struct GenerateFailed {
+  std::string message;
+  friend bool operator==(const GenerateFailed&, const GenerateFailed&) = default;
+};
+
+using WorkerMessage =
+    std::variant<GenerateRequest, WorkerReady, LoadFailed, Piece, GenerateDone, GenerateFailed>;
+
+class ProtocolError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+// One whole frame, length prefix included.
+std::vector<std::byte> encode_frame(const WorkerMessage& message);
+
+// Collects bytes as they arrive and hands out whole messages.
+class FrameDecoder {
+ public:
+  static constexpr std::size_t kMaxFrameBytes = 64u << 20;
+
+  void feed(const std::byte* data, std::size_t size);
+  // The next complete message, if one has arrived. Throws ProtocolError on an oversized frame, an unknown
+  // kind or a frame whose fields do not add up.
+  std::optional<WorkerMessage> next();
+  bool empty() const noexcept { return buffer_.empty(); }
+
+ private:
+  std::vector<std::byte> buffer_;
+};
+
+}  // namespace ckernel::daemon

@@ -1,0 +1,91 @@
+// A file's bytes kept resident for model workers: copied once into a hugetlbfs file (per NUMA node) that
+// every worker maps read-only, or, when no huge pages can be had, left in the page cache. Copies are
+// shared by everyone who asks for the same file on the same node and removed when the last user lets go.
+#pragma once
+
+#include <sys/types.h>
+
+#include <compare>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "ckernel/tuning/copy_engine.h"
+
+namespace ckernel::tuning {
+
+// What makes two paths the same file with the same contents: a file rewritten in place gets a new mtime,
+// a replaced one a new inode, so neither is served from a stale copy.
+struct FileIdentity {
+  dev_t device = 0;
+  ino_t inode = 0;
+  std::uint64_t size = 0;
+  std::int64_t mtime_ns = 0;
+
+  // Throws TuningError("stat", path, ...) when the file is missing, and a refusal when it is not a
+  // regular file.
+  static FileIdentity of(const std::filesystem::path& path);
+  auto operator<=>(const FileIdentity&) const = default;
+};
+
+class ResidentFile {
+ public:
+  ResidentFile(std::filesystem::path source, std::filesystem::path resident_path, std::uint64_t content_bytes,
+               bool in_hugepages, std::optional<int> node, std::string placement);
+  // Unlinks the hugetlbfs copy; its pages go back to the pool when the last worker unmaps them.
+  ~ResidentFile();
+  ResidentFile(const ResidentFile&) = delete;
+  ResidentFile& operator=(const ResidentFile&) = delete;
+
+  const std::filesystem::path& source() const noexcept { return source_; }
+  // What a worker maps: the hugetlbfs copy, or the source itself.
+  const std::filesystem::path& path() const noexcept { return resident_path_; }
+  // The source's size; a hugetlbfs copy is longer, rounded up to whole huge pages.
+  std::uint64_t content_bytes() const noexcept { return content_bytes_; }
+  bool in_hugepages() const noexcept { return in_hugepages_; }
+  std::optional<int> node() const noexcept { return node_; }
+  // "hugetlbfs 2 MiB pages, node 0" or "page cache (hugetlbfs: ...)".
+  const std::string& placement() const noexcept { return placement_; }
+
+ private:
+  std::filesystem::path source_;
+  std::filesystem::path resident_path_;
+  std::uint64_t content_bytes_;
+  bool in_hugepages_;
+  std::optional<int> node_;
+  std::string placement_;
+};
+
+class ResidentFileStore {
+ public:
+  // Copies go into hugetlbfs_directory (a directory on a hugetlbfs mount) with copy_engine; without a
+  // directory every file stays in the page cache. The engine must outlive the store.
+  ResidentFileStore(std::optional<std::filesystem::path> hugetlbfs_directory, CopyEngine& copy_engine);
+
+  // The resident copy of source for node (unset: no binding), made now if nobody holds one. A copy that
+  // fails for want of huge pages falls back to the page cache and says why in placement(). Throws
+  // TuningError when the source cannot be read at all.
+  std::shared_ptr<const ResidentFile> acquire(const std::filesystem::path& source, std::optional<int> node,
+                                              const CopyProgress& progress = {});
+
+  // Copies somebody still holds.
+  std::size_t live_copies() const;
+
+ private:
+  struct Key {
+    FileIdentity identity;
+    std::optional<int> node;
+    auto operator<=>(const Key&) const = default;
+  };
+  std::shared_ptr<const ResidentFile> place(const std::filesystem::path& source, const Key& key,
+                                            const CopyProgress& progress);
+
+  std::optional<std::filesystem::path> hugetlbfs_directory_;
+  CopyEngine& copy_engine_;
+  std::map<Key, std::weak_ptr<const ResidentFile>> copies_;
+};
+
+}  // namespace ckernel::tuning
