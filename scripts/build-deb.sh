@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds the Debian package from the repository's tracked files: copies them to OUT_DIR/work with
+# Builds the Debian package from a commit (REF, default HEAD): exports it to OUT_DIR/work with
 # packaging/debian at the root (Debian tools want debian/ there; the repository keeps it in packaging/),
 # makes the orig tarball, runs dpkg-buildpackage and lintian, and leaves the .deb and the other build
 # products in OUT_DIR (default build-deb/ in the repository). Needs packaging/debian/control's
@@ -15,8 +15,8 @@ source_dir=$work/ckernel-$upstream
 
 rm -rf "$work" "$out"/ckernel_*
 mkdir -p "$source_dir"
-# Tracked files only, as a clean checkout has them: build directories and local leftovers stay out.
-git -C "$root" ls-files -z | (cd "$root" && xargs -0 cp --parents -t "$source_dir")
+# The commit as a clean checkout has it: uncommitted edits, build directories and leftovers stay out.
+git -C "$root" archive "${REF:-HEAD}" | tar -x -C "$source_dir"
 mv "$source_dir/packaging/debian" "$source_dir/debian"
 tar -C "$work" --exclude="ckernel-$upstream/debian" -cJf "$work/ckernel_$upstream.orig.tar.xz" "ckernel-$upstream"
 
