@@ -117,6 +117,7 @@ Model::~Model() = default;
 std::shared_ptr<const Model> Model::load(const std::string& path) { return load(map_model_file(path)); }
 
 std::shared_ptr<const Model> Model::load(ModelImage image) {
+  std::string placement = image.placement;
   std::unique_ptr<GgufFile> file = GgufFile::open(std::move(image));
   ModelConfig c = read_config(*file);
   Tokenizer tokenizer = Tokenizer::from_gguf(*file);
@@ -157,6 +158,7 @@ std::shared_ptr<const Model> Model::load(ModelImage image) {
 
   std::shared_ptr<Model> model(new Model(std::move(file), std::move(c), std::move(tokenizer)));
   model->weights_ = std::move(weights);
+  model->placement_ = std::move(placement);
   return model;
 }
 

@@ -16,6 +16,7 @@
 #include "ckernel/engine/gguf.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/session.h"
+#include "ckernel/kernels/isa_level.h"
 #include "json_text.h"
 
 namespace po = boost::program_options;
@@ -171,11 +172,12 @@ int run(int argc, char** argv) {
     std::cout << std::endl;
     std::fprintf(
         stderr,
-        "ckrun: %zu prompt tokens in %.3f s (%.1f tok/s), %zu generated in %.3f s (%.1f tok/s), %d threads\n",
+        "ckrun: %zu prompt tokens in %.3f s (%.1f tok/s), %zu generated in %.3f s (%.1f tok/s), %d threads, "
+        "isa %s\n",
         result.prompt_tokens.size(), result.prompt_seconds,
         result.prompt_tokens.size() / std::max(result.prompt_seconds, 1e-9), result.steps.size(),
         result.generation_seconds, result.steps.size() / std::max(result.generation_seconds, 1e-9),
-        session.n_threads());
+        session.n_threads(), std::string(kernels::isa_level_name(kernels::active_isa_level())).c_str());
   }
   return 0;
 }

@@ -48,6 +48,8 @@ class Model {
   const ModelWeights& weights() const { return *weights_; }
   // Bytes of all weight tensors.
   size_t weight_bytes() const;
+  // Where the weights are (the image's placement): "file mapping (page cache)", "hugetlbfs, 2 MiB pages".
+  const std::string& placement() const { return placement_; }
 
  private:
   Model(std::unique_ptr<GgufFile> file, ModelConfig config, Tokenizer tokenizer);
@@ -56,6 +58,7 @@ class Model {
   ModelConfig config_;
   Tokenizer tokenizer_;
   std::unique_ptr<ModelWeights> weights_;
+  std::string placement_;
 };
 
 }  // namespace ck
