@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "ckernel/tuning/placement.h"
+#include "ckernel/tuning/resident_file.h"
 #include "ckernel/tuning/units.h"
 
 namespace ck::bench {
@@ -40,7 +41,8 @@ class HugetlbfsBufferAllocator final : public BufferAllocator {
     if (bytes == 0) return {};
     const fs::path file = directory_ / ("session-buffer-" + std::to_string(next_++));
     std::shared_ptr<tuning::WeightRegion> region = map_region(file, bytes);
-    if (region->placement.kind != tuning::PageKind::hugetlbfs) fell_back_ = describe_placement(region->placement);
+    if (region->placement.kind != tuning::PageKind::hugetlbfs)
+      fell_back_ = describe_placement(region->placement);
     const std::span<std::byte> span(region->memory.data(), bytes);
     return Buffer(span, std::move(region));
   }
@@ -79,15 +81,23 @@ HugePageMemory::HugePageMemory(uint64_t model_bytes, uint64_t session_bytes)
 HugePageMemory::~HugePageMemory() = default;
 
 ModelImage HugePageMemory::load_model(const std::string& path) {
-  const ModelImage file = map_model_file(path);
-  std::shared_ptr<tuning::WeightRegion> region =
-      map_region(mount_.mount_point() / "model", file.bytes.size());
-  std::fprintf(stderr, "ckbench: copying %s into %s with %s\n", path.c_str(),
-               describe_placement(region->placement).c_str(), copy_engine_->name().c_str());
-  copy_engine_->copy(region->memory.data(), file.bytes.data(), file.bytes.size());
-  const std::span<const std::byte> bytes(region->memory.data(), file.bytes.size());
-  std::string placement = describe_placement(region->placement);
-  return ModelImage{bytes, std::move(region), path, std::move(placement)};
+  // ckd's way: a resident copy in hugetlbfs (the page cache when the pool is short), mapped whole.
+  tuning::ResidentFileStore store(mount_.mount_point(), *copy_engine_);
+  std::fprintf(stderr, "ckbench: copying %s into hugetlbfs with %s\n", path.c_str(),
+               copy_engine_->name().c_str());
+  std::shared_ptr<const tuning::ResidentFile> resident = store.acquire(path, std::nullopt);
+  if (!resident->in_hugepages()) {
+    ModelImage image = map_model_file(path);
+    image.placement = resident->placement();
+    return image;
+  }
+  struct Copy {
+    std::shared_ptr<const tuning::ResidentFile> file;
+    tuning::HugePageFile mapping;
+  };
+  auto copy = std::make_shared<Copy>(Copy{resident, tuning::HugePageFile::open(resident->path())});
+  const std::span<const std::byte> bytes(copy->mapping.data(), resident->content_bytes());
+  return ModelImage{bytes, std::move(copy), path, resident->placement()};
 }
 
 }  // namespace ck::bench

@@ -1,8 +1,8 @@
 // Where ckbench puts the model's weights and the session's memory. `default`: the engine's own choice (a
 // mapping of the file in the page cache, anonymous normal pages). `hugepages`: what ckd does for tenants,
 // built from the tuning library: huge pages reserved for the run (and given back after), a private
-// hugetlbfs mount, the model file copied into it with the copy engine, and session buffers in hugetlbfs
-// files of the same mount.
+// hugetlbfs mount, the model file copied into it with the copy engine (tuning's ResidentFileStore, as
+// ckd keeps tenants' weights), and session buffers in hugetlbfs files of the same mount.
 #pragma once
 
 #include <memory>
