@@ -1,10 +1,10 @@
 #include "ckernel/kernels/type_kernels.h"
 
-#include <array>
 #include <optional>
 #include <stdexcept>
 #include <string>
 
+#include "kernel_table.h"
 #include "scalar_kernels.h"
 
 namespace ck::kernels {
@@ -12,67 +12,149 @@ namespace {
 
 using T = TensorType;
 
-constexpr DotVariant kNoVariant{nullptr, 0, 0, 0};
+constexpr DotVariant kNoVariant{nullptr, nullptr, 0, 0, 0};
 
 // Partners as in ggml's CPU backend (type_traits_cpu[...].vec_dot_type); variants as type_kernels.h
 // describes them (tinyBLAS: llamafile_sgemm's conditions; repack: ggml_aarch64_get_optimal_repack_type).
-constexpr std::array kScalarKernels{
-    TypeKernels{T::F32, scalar::dequantize_row_f32, T::F32, scalar::dot_row_f32_f32,
-                DotVariant{scalar::dot_row_f32_f32_tinyblas, 2, 4, 16}},
-    TypeKernels{T::F16, scalar::dequantize_row_f16, T::F16, scalar::dot_row_f16_f16,
-                DotVariant{scalar::dot_row_f16_f16_tinyblas, 2, 4, 16}},
-    TypeKernels{T::BF16, scalar::dequantize_row_bf16, T::BF16, scalar::dot_row_bf16_bf16,
-                DotVariant{scalar::dot_row_bf16_bf16_tinyblas, 2, 4, 32}},
-    TypeKernels{T::Q4_0, scalar::dequantize_row_q4_0, T::Q8_0, scalar::dot_row_q4_0_q8_0,
-                DotVariant{scalar::dot_row_q4_0_q8_0_repacked, 1, 8, 32}},
-    TypeKernels{T::Q5_0, scalar::dequantize_row_q5_0, T::Q8_0, scalar::dot_row_q5_0_q8_0, kNoVariant},
-    TypeKernels{T::Q5_1, scalar::dequantize_row_q5_1, T::Q8_1, scalar::dot_row_q5_1_q8_1, kNoVariant},
-    TypeKernels{T::Q8_0, scalar::dequantize_row_q8_0, T::Q8_0, scalar::dot_row_q8_0_q8_0, kNoVariant},
-    TypeKernels{T::Q4_K, scalar::dequantize_row_q4_k, T::Q8_K, scalar::dot_row_q4_k_q8_k, kNoVariant},
-    TypeKernels{T::Q5_K, scalar::dequantize_row_q5_k, T::Q8_K, scalar::dot_row_q5_k_q8_k, kNoVariant},
-    TypeKernels{T::Q6_K, scalar::dequantize_row_q6_k, T::Q8_K, scalar::dot_row_q6_k_q8_k, kNoVariant},
+constexpr KernelTable kScalarTable{
+    {
+        TypeKernels{T::F32, scalar::dequantize_row_f32, T::F32, scalar::dot_row_f32_f32,
+                    rowwise_panel<scalar::dot_row_f32_f32>,
+                    DotVariant{scalar::dot_row_f32_f32_tinyblas,
+                               rowwise_panel<scalar::dot_row_f32_f32_tinyblas>, 2, 4, 16}},
+        TypeKernels{T::F16, scalar::dequantize_row_f16, T::F16, scalar::dot_row_f16_f16,
+                    rowwise_panel<scalar::dot_row_f16_f16>,
+                    DotVariant{scalar::dot_row_f16_f16_tinyblas,
+                               rowwise_panel<scalar::dot_row_f16_f16_tinyblas>, 2, 4, 16}},
+        TypeKernels{T::BF16, scalar::dequantize_row_bf16, T::BF16, scalar::dot_row_bf16_bf16,
+                    rowwise_panel<scalar::dot_row_bf16_bf16>,
+                    DotVariant{scalar::dot_row_bf16_bf16_tinyblas,
+                               rowwise_panel<scalar::dot_row_bf16_bf16_tinyblas>, 2, 4, 32}},
+        TypeKernels{T::Q4_0, scalar::dequantize_row_q4_0, T::Q8_0, scalar::dot_row_q4_0_q8_0,
+                    rowwise_panel<scalar::dot_row_q4_0_q8_0>,
+                    DotVariant{scalar::dot_row_q4_0_q8_0_repacked,
+                               rowwise_panel<scalar::dot_row_q4_0_q8_0_repacked>, 1, 8, 32}},
+        TypeKernels{T::Q5_0, scalar::dequantize_row_q5_0, T::Q8_0, scalar::dot_row_q5_0_q8_0,
+                    rowwise_panel<scalar::dot_row_q5_0_q8_0>, kNoVariant},
+        TypeKernels{T::Q5_1, scalar::dequantize_row_q5_1, T::Q8_1, scalar::dot_row_q5_1_q8_1,
+                    rowwise_panel<scalar::dot_row_q5_1_q8_1>, kNoVariant},
+        TypeKernels{T::Q8_0, scalar::dequantize_row_q8_0, T::Q8_0, scalar::dot_row_q8_0_q8_0,
+                    rowwise_panel<scalar::dot_row_q8_0_q8_0>, kNoVariant},
+        TypeKernels{T::Q4_K, scalar::dequantize_row_q4_k, T::Q8_K, scalar::dot_row_q4_k_q8_k,
+                    rowwise_panel<scalar::dot_row_q4_k_q8_k>, kNoVariant},
+        TypeKernels{T::Q5_K, scalar::dequantize_row_q5_k, T::Q8_K, scalar::dot_row_q5_k_q8_k,
+                    rowwise_panel<scalar::dot_row_q5_k_q8_k>, kNoVariant},
+        TypeKernels{T::Q6_K, scalar::dequantize_row_q6_k, T::Q8_K, scalar::dot_row_q6_k_q8_k,
+                    rowwise_panel<scalar::dot_row_q6_k_q8_k>, kNoVariant},
+    },
+    {
+        ActivationQuantizer{T::F32, scalar::quantize_row_f32},
+        ActivationQuantizer{T::F16, scalar::quantize_row_f16},
+        ActivationQuantizer{T::BF16, scalar::quantize_row_bf16},
+        ActivationQuantizer{T::Q8_0, scalar::quantize_row_q8_0},
+        ActivationQuantizer{T::Q8_1, scalar::quantize_row_q8_1},
+        ActivationQuantizer{T::Q8_K, scalar::quantize_row_q8_k},
+    },
 };
 
-std::string id_text(TensorType type) { return std::to_string(static_cast<uint32_t>(type)); }
+KernelTable build_table(IsaLevel level) {
+  KernelTable table = kScalarTable;
+  if (level >= IsaLevel::avx2) avx2::install(table);
+  if (level >= IsaLevel::avx512) avx512::install(table);
+  if (level >= IsaLevel::avx512vnni) avx512vnni::install(table);
+  return table;
+}
+
+// Built on first use, and only for the levels asked for: installing a level runs code compiled for it,
+// so callers ask only for levels the CPU has.
+KernelTable& table_for(IsaLevel level) {
+  switch (level) {
+    case IsaLevel::avx2: {
+      static KernelTable table = build_table(IsaLevel::avx2);
+      return table;
+    }
+    case IsaLevel::avx512: {
+      static KernelTable table = build_table(IsaLevel::avx512);
+      return table;
+    }
+    case IsaLevel::avx512vnni: {
+      static KernelTable table = build_table(IsaLevel::avx512vnni);
+      return table;
+    }
+    case IsaLevel::scalar:
+      break;
+  }
+  static KernelTable table = build_table(IsaLevel::scalar);
+  return table;
+}
+
+std::string name_of(TensorType type) {
+  const std::optional<TypeTraits> t = type_traits(static_cast<uint32_t>(type));
+  return t ? std::string(t->name) : "id " + std::to_string(static_cast<uint32_t>(type));
+}
+
+// A level beyond the CPU would run instructions it lacks: refuse it by name.
+IsaLevel supported(IsaLevel level) {
+  const IsaLevel best = best_isa_level(detect_cpu_features());
+  if (level > best)
+    throw std::invalid_argument("instruction-set level " + std::string(isa_level_name(level)) +
+                                " is beyond this CPU (best: " + std::string(isa_level_name(best)) + ")");
+  return level;
+}
+
+const TypeKernels& kernels_in(KernelTable& table, TensorType type) {
+  if (const TypeKernels* k = table.find(type)) return *k;
+  throw std::invalid_argument("no kernels for tensor type " + name_of(type));
+}
+
+QuantizeRowFn quantizer_in(KernelTable& table, TensorType format) {
+  if (const ActivationQuantizer* q = table.find_quantizer(format)) return q->quantize;
+  throw std::invalid_argument("no activation quantizer for tensor type " + name_of(format));
+}
+
+bool variant_applies(const DotVariant& v, int64_t rows, int64_t cols, int64_t n_tokens) {
+  return v.dot_row != nullptr && n_tokens >= v.min_tokens && rows % v.rows_multiple == 0 &&
+         cols % v.cols_multiple == 0;
+}
 
 }  // namespace
 
-const TypeKernels& kernels_for(TensorType type) {
-  for (const TypeKernels& k : kScalarKernels)
-    if (k.type == type) return k;
-  const std::optional<TypeTraits> t = type_traits(static_cast<uint32_t>(type));
-  throw std::invalid_argument("no kernels for tensor type " +
-                              (t ? std::string(t->name) : "id " + id_text(type)));
+TypeKernels* KernelTable::find(TensorType type) {
+  for (TypeKernels& k : types)
+    if (k.type == type) return &k;
+  return nullptr;
+}
+
+ActivationQuantizer* KernelTable::find_quantizer(TensorType format) {
+  for (ActivationQuantizer& q : quantizers)
+    if (q.format == format) return &q;
+  return nullptr;
+}
+
+TypeKernels& KernelTable::at(TensorType type) { return *find(type); }
+
+QuantizeRowFn& KernelTable::quantizer(TensorType format) { return find_quantizer(format)->quantize; }
+
+const TypeKernels& kernels_for(TensorType type) { return kernels_in(table_for(active_isa_level()), type); }
+
+const TypeKernels& kernels_for(TensorType type, IsaLevel level) {
+  return kernels_in(table_for(supported(level)), type);
 }
 
 DotRowFn select_dot_row(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens) {
-  const DotVariant& v = k.variant;
-  if (v.dot_row != nullptr && n_tokens >= v.min_tokens && rows % v.rows_multiple == 0 &&
-      cols % v.cols_multiple == 0)
-    return v.dot_row;
-  return k.dot_row;
+  return variant_applies(k.variant, rows, cols, n_tokens) ? k.variant.dot_row : k.dot_row;
+}
+
+DotPanelFn select_dot_panel(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens) {
+  return variant_applies(k.variant, rows, cols, n_tokens) ? k.variant.dot_panel : k.dot_panel;
 }
 
 QuantizeRowFn activation_quantizer(TensorType partner) {
-  switch (partner) {
-    case T::F32:
-      return scalar::quantize_row_f32;
-    case T::F16:
-      return scalar::quantize_row_f16;
-    case T::BF16:
-      return scalar::quantize_row_bf16;
-    case T::Q8_0:
-      return scalar::quantize_row_q8_0;
-    case T::Q8_1:
-      return scalar::quantize_row_q8_1;
-    case T::Q8_K:
-      return scalar::quantize_row_q8_k;
-    default:
-      break;
-  }
-  const std::optional<TypeTraits> t = type_traits(static_cast<uint32_t>(partner));
-  throw std::invalid_argument("no activation quantizer for tensor type " +
-                              (t ? std::string(t->name) : "id " + id_text(partner)));
+  return quantizer_in(table_for(active_isa_level()), partner);
+}
+
+QuantizeRowFn activation_quantizer(TensorType partner, IsaLevel level) {
+  return quantizer_in(table_for(supported(level)), partner);
 }
 
 }  // namespace ck::kernels
