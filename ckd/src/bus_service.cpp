@@ -11,6 +11,7 @@
 #include "errors.h"
 #include "log.h"
 #include "names.h"
+#include "utf8_text.h"
 
 namespace ckernel::daemon {
 namespace {
@@ -204,13 +205,16 @@ int unload_model(sd_bus_message* m, void* userdata, sd_bus_error*) {
 
 void reply_generated(sd_bus_message* call, const GenerateDone& done) {
   sd_bus_message* reply = nullptr;
-  if (sd_bus_message_new_method_return(call, &reply) < 0) return;
+  int r = sd_bus_message_new_method_return(call, &reply);
   const BusMessage owned(reply);
-  const int r = sd_bus_message_append(reply, "sa{sv}", done.text.c_str(), 5, "prompt_tokens", "u",
-                                      done.prompt_tokens, "generated_tokens", "u", done.generated_tokens,
-                                      "prompt_seconds", "d", done.prompt_seconds, "generate_seconds", "d",
-                                      done.generate_seconds, "stop", "s", done.stop.c_str());
-  if (r >= 0) sd_bus_send(nullptr, reply, nullptr);
+  if (r >= 0) {
+    r = sd_bus_message_append(reply, "sa{sv}", valid_utf8(done.text).c_str(), 5, "prompt_tokens", "u",
+                              done.prompt_tokens, "generated_tokens", "u", done.generated_tokens,
+                              "prompt_seconds", "d", done.prompt_seconds, "generate_seconds", "d",
+                              done.generate_seconds, "stop", "s", done.stop.c_str());
+  }
+  if (r >= 0) r = sd_bus_send(nullptr, reply, nullptr);
+  if (r < 0) sd_bus_reply_method_errnof(call, -r, "cannot send the generated text: %m");
 }
 
 int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
@@ -237,7 +241,10 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     auto reply_to = share(m);
     sd_bus* bus = service(userdata).bus();
     GenerateCallbacks callbacks;
-    callbacks.on_piece = [bus, caller, request_id](const std::string& piece) {
+    // Pieces go out whole characters at a time; what a token leaves unfinished waits for the next one.
+    auto characters = std::make_shared<Utf8Assembler>();
+    const auto send_piece = [bus, caller, request_id](const std::string& piece) {
+      if (piece.empty()) return;
       sd_bus_message* signal = nullptr;
       if (sd_bus_message_new_signal(bus, &signal, kManagerPath, kManagerInterface, "Piece") < 0) return;
       const BusMessage owned(signal);
@@ -246,7 +253,13 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
       if (sd_bus_message_append(signal, "ss", request_id.c_str(), piece.c_str()) >= 0)
         sd_bus_send(bus, signal, nullptr);
     };
-    callbacks.on_done = [reply_to](const GenerateDone& done) { reply_generated(reply_to.get(), done); };
+    callbacks.on_piece = [send_piece, characters](const std::string& piece) {
+      send_piece(characters->push(piece));
+    };
+    callbacks.on_done = [reply_to, send_piece, characters](const GenerateDone& done) {
+      send_piece(characters->finish());
+      reply_generated(reply_to.get(), done);
+    };
     callbacks.on_error = [reply_to](const DaemonError& error) {
       sd_bus_reply_method_errorf(reply_to.get(), error.name(), "%s", error.what());
     };

@@ -14,7 +14,7 @@
 #include "ckernel/tuning/hugetlbfs_mount.h"
 #include "ckernel/tuning/id_list.h"
 #include "ckernel/tuning/resident_file.h"
-#include "json.h"
+#include "json_value.h"
 #include "options.h"
 
 namespace ckernel::daemon {

@@ -1,4 +1,4 @@
-#include "json.h"
+#include "json_value.h"
 
 #include <charconv>
 #include <cmath>

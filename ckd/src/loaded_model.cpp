@@ -107,6 +107,8 @@ void LoadedModel::generate(GenerateRequest request, GenerateCallbacks callbacks)
                                                                   to_string(state_) + ", try again later"));
     return;
   }
+  log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request queued behind " +
+                           std::to_string(queue_.size() + (active_ ? 1 : 0)));
   queue_.push_back(Pending{std::move(request), std::move(callbacks)});
   send_next_request();
 }
@@ -117,6 +119,8 @@ void LoadedModel::send_next_request() {
   queue_.pop_front();
   const std::vector<std::byte> frame = encode_frame(active_->request);
   // A request is small: it fits the socket buffer of an idle worker, so this blocking-free send is whole.
+  log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request sent to worker " +
+                           std::to_string(worker_->pid()));
   const ssize_t sent = ::send(worker_->socket(), frame.data(), frame.size(), MSG_NOSIGNAL);
   if (sent != static_cast<ssize_t>(frame.size())) {
     log(LogLevel::warning, "model " + record_.name + ": cannot send to the worker, stopping it");

@@ -14,7 +14,7 @@
 #include <vector>
 
 #include "host.h"
-#include "json.h"
+#include "json_value.h"
 #include "loaded_model.h"
 #include "options.h"
 #include "tenant.h"

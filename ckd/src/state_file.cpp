@@ -9,7 +9,7 @@
 #include <system_error>
 #include <utility>
 
-#include "json.h"
+#include "json_value.h"
 
 namespace ckernel::daemon {
 namespace {

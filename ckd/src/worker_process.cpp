@@ -113,6 +113,11 @@ const char* step_name(int step) {
     if (::setuid(id.uid) != 0) child_fail(error_pipe, kSetuid);
   }
   if (::fcntl(socket_fd, F_SETFD, 0) != 0) child_fail(error_pipe, kSocketFlags);
+  // ckd blocks the signals its event loop handles; the mask would survive exec and the worker could not
+  // be stopped with SIGTERM.
+  sigset_t nothing;
+  sigemptyset(&nothing);
+  ::sigprocmask(SIG_SETMASK, &nothing, nullptr);
   ::execv(plan.argv[0], plan.argv.data());
   child_fail(error_pipe, kExec);
 }

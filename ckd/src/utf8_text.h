@@ -1,0 +1,27 @@
+// D-Bus strings must be valid UTF-8, but a token's bytes may end in the middle of a character (byte-level
+// BPE splits multi-byte characters over tokens). Pieces are therefore passed on whole characters at a time,
+// and bytes that never form a character become U+FFFD.
+#pragma once
+
+#include <string>
+#include <string_view>
+
+namespace ckernel::daemon {
+
+// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
+std::string valid_utf8(std::string_view text);
+
+// Joins pieces so that each returned chunk is valid UTF-8: an incomplete character at the end of a piece
+// waits for the next one.
+class Utf8Assembler {
+ public:
+  // The complete characters so far (possibly empty).
+  std::string push(std::string_view piece);
+  // What is left at the end (an unfinished character, as U+FFFD), or "".
+  std::string finish();
+
+ private:
+  std::string pending_;
+};
+
+}  // namespace ckernel::daemon

@@ -1,0 +1,75 @@
+#include "state_file.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include "json_value.h"
+
+namespace ckernel::daemon {
+namespace {
+
+namespace fs = std::filesystem;
+
+class StateFileTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    directory_ = fs::temp_directory_path() / ("ckd-state-test-" + std::to_string(::getpid()));
+    fs::remove_all(directory_);
+  }
+  void TearDown() override { fs::remove_all(directory_); }
+
+  fs::path file() const { return directory_ / "state.json"; }
+
+  fs::path directory_;
+};
+
+DaemonState two_tenants() {
+  return DaemonState{
+      {{"a", "0", "0", 1u << 30}, {"b", "1", "0", 0}},
+      {{"a", "m", "/models/tiny \"quoted\".gguf", 1, 0}, {"b", "m", "/models/tiny.gguf", 2, 512}}};
+}
+
+TEST_F(StateFileTest, RoundTripsThroughTheDisk) {
+  save_state(file(), two_tenants());
+  EXPECT_EQ(load_state(file()), two_tenants());
+}
+
+TEST_F(StateFileTest, MissingFileIsAnEmptyState) { EXPECT_EQ(load_state(file()), DaemonState{}); }
+
+TEST_F(StateFileTest, ReplacesTheOldStateWholeAndLeavesNoTemporaryFile) {
+  save_state(file(), two_tenants());
+  const DaemonState one_tenant{{{"c", "0-1", "0", 0}}, {}};
+  save_state(file(), one_tenant);
+  EXPECT_EQ(load_state(file()), one_tenant);
+  std::vector<fs::path> entries(fs::directory_iterator(directory_), fs::directory_iterator{});
+  ASSERT_EQ(entries.size(), 1u) << "a temporary file was left behind";
+  EXPECT_EQ(entries[0].filename(), "state.json");
+}
+
+TEST_F(StateFileTest, AStaleTemporaryFileDoesNotDisturbTheNextSave) {
+  // What a crash between write and rename leaves: the saved state must still be the last complete one.
+  save_state(file(), two_tenants());
+  std::ofstream(file().string() + ".tmp") << "{\"torn";
+  EXPECT_EQ(load_state(file()), two_tenants());
+  save_state(file(), DaemonState{});
+  EXPECT_EQ(load_state(file()), DaemonState{});
+  EXPECT_FALSE(fs::exists(file().string() + ".tmp"));
+}
+
+TEST_F(StateFileTest, CorruptFileIsAnErrorNamingTheFile) {
+  fs::create_directories(directory_);
+  std::ofstream(file()) << R"({"version": 1, "tenants": [{"name": "a"}], "models": []})";
+  try {
+    load_state(file());
+    FAIL() << "accepted a tenant without cpus";
+  } catch (const JsonError& e) {
+    EXPECT_NE(std::string(e.what()).find(file().string()), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("cpus"), std::string::npos) << e.what();
+  }
+}
+
+}  // namespace
+}  // namespace ckernel::daemon
