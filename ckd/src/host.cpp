@@ -71,6 +71,10 @@ std::uint64_t Host::hugepages_reserved_bytes() const {
   return bytes;
 }
 
+std::optional<std::filesystem::path> Host::hugetlbfs_mount() const {
+  return mount_ ? std::optional(mount_->mount_point()) : std::nullopt;
+}
+
 std::string Host::copy_engine_kind() const { return copy_engine_->name().starts_with("dsa") ? "dsa" : "cpu"; }
 
 Json Host::status() const {

@@ -32,6 +32,8 @@ class Host {
   std::uint64_t hugepages_reserved_bytes() const;
   std::string copy_engine_kind() const;  // "dsa" or "cpu"
   tuning::ResidentFileStore& resident_files() { return *resident_files_; }
+  // The hugetlbfs mount the weight copies live in, when ckd could make one.
+  std::optional<std::filesystem::path> hugetlbfs_mount() const;
   const std::vector<std::string>& notes() const noexcept { return notes_; }
 
   // The "host" member of the GetStatus document.

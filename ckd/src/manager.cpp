@@ -1,5 +1,6 @@
 #include "manager.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>

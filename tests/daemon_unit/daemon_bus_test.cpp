@@ -2,6 +2,7 @@
 // loaded and generating what the engine generates in-process, refusals with their error names, and a
 // SIGTERM that takes down the cgroups and mounts ckd made while a restart restores its state.
 #include <fcntl.h>
+#include <grp.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -43,7 +44,7 @@ class PrivateBus {
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen>
 <policy context="default"><allow send_destination="*" eavesdrop="true"/><allow eavesdrop="true"/>
-<allow own="*"/></policy></busconfig>)";
+<allow own="*"/><allow user="*"/></policy></busconfig>)";
     daemon_.start();
     address_ = daemon_.read_report_line();
   }
@@ -257,6 +258,54 @@ TEST_F(DaemonBusTest, SigtermCleansUpAndARestartRestoresTenantsAndModels) {
   EXPECT_EQ(model_state(restarted.bus(), model), "ready");
   EXPECT_FALSE(generate_greedy(restarted.bus(), "b", "m", "Hello", 4).empty());
   EXPECT_EQ(restarted.stop(), 0);
+}
+
+TEST_F(DaemonBusTest, ADeadWorkerFailsItsCallAndIsRestarted) {
+  RunningDaemon ckd(bus_->address());
+  ASSERT_EQ(call(ckd.bus(), "CreateTenant", "sssta{sv}", "a", "0", "", uint64_t{0}, 0), "");
+  ASSERT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "a", kModel.c_str(), 1, "name", "s", "m"), "");
+  const std::string model = "/org/ckernel/Manager1/tenant/a/model/m";
+  uint32_t pid = 0;
+  sd_bus_get_property_trivial(ckd.bus(), kService, model.c_str(), "org.ckernel.Model1", "WorkerPid", nullptr,
+                              'u', &pid);
+  ASSERT_GT(pid, 0u);
+  // Killed while it generates: the call in flight fails with WorkerFailed.
+  std::thread killer([pid] {
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    ::kill(static_cast<pid_t>(pid), SIGKILL);
+  });
+  EXPECT_EQ(
+      call(ckd.bus(), "Generate", "sssa{sv}", "a", "m", "Once upon a time", 1, "max_tokens", "u", 100000u),
+      "org.ckernel.Error.WorkerFailed");
+  killer.join();
+  for (int attempt = 0; attempt < 100 && model_state(ckd.bus(), model) != "ready"; ++attempt) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_EQ(model_state(ckd.bus(), model), "ready");
+  uint32_t restarts = 0;
+  sd_bus_get_property_trivial(ckd.bus(), kService, model.c_str(), "org.ckernel.Model1", "Restarts", nullptr,
+                              'u', &restarts);
+  EXPECT_EQ(restarts, 1u);
+  EXPECT_FALSE(generate_greedy(ckd.bus(), "a", "m", "Once upon a time", 4).empty());
+  EXPECT_EQ(ckd.stop(), 0);
+}
+
+TEST_F(DaemonBusTest, OnlyRootAndGroupCkernelMayChangeState) {
+  RunningDaemon ckd(bus_->address());
+  // A caller that is neither root nor in group ckernel: user nobody in group nogroup.
+  ChildProcess outsider([address = bus_->address()](int) {
+    if (::setgroups(0, nullptr) != 0 || ::setgid(65534) != 0 || ::setuid(65534) != 0) return 2;
+    const auto bus = connect(address);
+    const bool refused = call(bus.get(), "CreateTenant", "sssta{sv}", "x", "0", "", uint64_t{0}, 0) ==
+                         "org.ckernel.Error.PermissionDenied";
+    const bool status_open = call(bus.get(), "GetStatus", "") == "";
+    return refused && status_open ? 0 : 1;
+  });
+  outsider.start();
+  const int status = outsider.wait();
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: the call was not refused or GetStatus was; 2: could not drop root";
+  EXPECT_EQ(ckd.stop(), 0);
 }
 
 }  // namespace
