@@ -223,6 +223,10 @@ TEST_F(DaemonBusTest, RefusalsCarryTheirErrorNamesAndLoseNothing) {
   EXPECT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "a", kModel.c_str(), 1, "threads", "s", "2"),
             "org.ckernel.Error.InvalidArgument");
   EXPECT_EQ(call(ckd.bus(), "Generate", "sssa{sv}", "a", "none", "hi", 0), "org.ckernel.Error.UnknownModel");
+  ASSERT_EQ(call(ckd.bus(), "CreateTenant", "sssta{sv}", "small", "1", "", uint64_t{1} << 20, 0), "");
+  EXPECT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "small", kModel.c_str(), 0),
+            "org.ckernel.Error.ModelTooLarge");
+  EXPECT_EQ(call(ckd.bus(), "RemoveTenant", "s", "small"), "");
   EXPECT_EQ(call(ckd.bus(), "RemoveTenant", "s", "nobody"), "org.ckernel.Error.UnknownTenant");
   // The one tenant is still there, and ckd still answers.
   EXPECT_EQ(call(ckd.bus(), "RemoveTenant", "s", "a"), "");
