@@ -120,8 +120,27 @@ __m256i fifth_bits(const uint8_t* p) {
 
 int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
 
+// Rows per accumulator: 1, or 2 where a 512-bit accumulator holds two rows' 8 lanes (K::kRowsPerAcc).
+template <class K>
+constexpr int rows_per_acc() {
+  if constexpr (requires { K::kRowsPerAcc; })
+    return K::kRowsPerAcc;
+  else
+    return 1;
+}
+
+template <class K>
+float finish(const typename K::Acc& acc, int part) {
+  if constexpr (rows_per_acc<K>() == 1)
+    return K::finish(acc);
+  else
+    return K::finish(acc, part);
+}
+
 template <class K, int R, int T>
 void tile(const DotPanel& p, int64_t r0, int64_t t0) {
+  constexpr int P = rows_per_acc<K>();
+  static_assert(R % P == 0);
   const int64_t rows_here = smaller(R, p.rows - r0);
   const std::byte* w[R];
   // A partial tile repeats its last row rather than branching in the inner loop; those outputs are dropped.
@@ -129,14 +148,15 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
     w[r] = p.weights + static_cast<size_t>(r0 + smaller(r, rows_here - 1)) * p.weight_stride;
   const std::byte* x[T];
   for (int t = 0; t < T; ++t) x[t] = p.activations + static_cast<size_t>(t0 + t) * p.activation_stride;
-  typename K::Acc acc[R][T];
-  for (int r = 0; r < R; ++r)
-    for (int t = 0; t < T; ++t) acc[r][t] = K::zero();
+  typename K::Acc acc[R / P][T];
+  for (int a = 0; a < R / P; ++a)
+    for (int t = 0; t < T; ++t) acc[a][t] = K::zero();
   const int64_t blocks = p.n / K::kBlockElements;
   for (int64_t b = 0; b < blocks; ++b) K::template step<R, T>(acc, w, x, b);
   for (int r = 0; r < rows_here; ++r)
     for (int t = 0; t < T; ++t)
-      p.out[static_cast<size_t>(t0 + t) * p.out_stride + static_cast<size_t>(r0 + r)] = K::finish(acc[r][t]);
+      p.out[static_cast<size_t>(t0 + t) * p.out_stride + static_cast<size_t>(r0 + r)] =
+          finish<K>(acc[r / P][t], r % P);
 }
 
 // The last tokens of a panel, fewer than a full tile: a tile of exactly that many.
@@ -175,7 +195,7 @@ float row(const void* weight, const void* activation, int64_t n) {
                    n,
                    &out,
                    1};
-  tile<K, 1, 1>(p, 0, 0);
+  tile<K, rows_per_acc<K>(), 1>(p, 0, 0);
   return out;
 }
 
@@ -228,6 +248,77 @@ struct SymmetricBlockDot {
     }
   }
 };
+
+#if defined(__AVX512F__)
+// GCC 12 reports the _mm512_undefined_*() inside the 512-bit insert and broadcast intrinsics as
+// uninitialized (GCC bug 105593); nothing here reads an undefined lane.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// The same arithmetic with two rows per 512-bit register (row 2i in lanes 0-7, row 2i + 1 in lanes 8-15,
+// the token's block broadcast to both halves): each lane still sees exactly its own row's operations,
+// and every instruction serves two outputs.
+template <class Block>
+struct SymmetricBlockDotPairs {
+  using Acc = __m512;
+  static constexpr int kRowsPerAcc = 2;
+  static constexpr int kBlockElements = 32;
+  static constexpr int kTileRows = 4;
+  static constexpr int kTileTokens = 4;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static float finish(Acc acc, int part) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, acc);
+    return hsum8(_mm256_load_ps(lanes + 8 * part));
+  }
+
+  static __m512i dot(__m512i u, __m512i s) {
+#if defined(__AVX512VNNI__)
+    return _mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s);
+#else
+    return _mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1));
+#endif
+  }
+
+  template <int R, int T>
+  static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+                   int64_t b) {
+    constexpr int P = R / 2;
+    __m512i abs_q[P];
+    __mmask64 negative[P];
+    __m512 dw[P];
+    for (int i = 0; i < P; ++i) {
+      const Block& w0 = block_at<Block>(w[2 * i], b);
+      const Block& w1 = block_at<Block>(w[2 * i + 1], b);
+      const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(signed_quants(w0)), signed_quants(w1), 1);
+      abs_q[i] = _mm512_abs_epi8(q);
+      negative[i] = _mm512_movepi8_mask(q);
+      dw[i] = _mm512_insertf32x8(_mm512_set1_ps(half_to_float(w0.scale)),
+                                 _mm256_set1_ps(half_to_float(w1.scale)), 1);
+    }
+    for (int t = 0; t < T; ++t) {
+      const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
+      const __m512i xq = _mm512_broadcast_i64x4(load32(xb.quants));
+      const __m512 dx = _mm512_set1_ps(half_to_float(xb.scale));
+      for (int i = 0; i < P; ++i) {
+        // x with q's sign (ggml's VPSIGNB, which has no 512-bit form): negated where q < 0; where q = 0
+        // |q| is 0 anyway.
+        const __m512i signed_x = _mm512_mask_sub_epi8(xq, negative[i], _mm512_setzero_si512(), xq);
+        const __m512i lanes = dot(abs_q[i], signed_x);
+        acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);
+      }
+    }
+  }
+};
+
+#pragma GCC diagnostic pop
+
+template <class Block>
+using SymmetricDot = SymmetricBlockDotPairs<Block>;
+#else
+template <class Block>
+using SymmetricDot = SymmetricBlockDot<Block>;
+#endif
 
 // ---------------------------------------------------------------------------------------------------
 // Q5_1 with Q8_1 (ggml's AVX2 vec_dot): unsigned quants; the mins enter a scalar sum by FMA.
@@ -308,7 +399,7 @@ struct Q45KDot {
   static constexpr bool kVectorMins = sizeof(Block) == sizeof(BlockQ4_K);
   using Acc = Q4KAcc;  // Q5_K keeps its scalar sum of mins in lane 0 of .mins
   static constexpr int kBlockElements = 256;
-  static constexpr int kTileRows = kManyRegisters ? 4 : 2;
+  static constexpr int kTileRows = 2;
   static constexpr int kTileTokens = 2;
   static Acc zero() { return {_mm256_setzero_ps(), _mm_setzero_ps()}; }
   static float finish(const Acc& acc) {
@@ -388,8 +479,8 @@ struct Q45KDot {
 struct Q6KDot {
   using Acc = __m256;
   static constexpr int kBlockElements = 256;
-  static constexpr int kTileRows = kManyRegisters ? 4 : 2;
-  static constexpr int kTileTokens = 2;
+  static constexpr int kTileRows = 2;
+  static constexpr int kTileTokens = kManyRegisters ? 4 : 2;
   static Acc zero() { return _mm256_setzero_ps(); }
   static float finish(Acc acc) { return hsum8(acc); }
 
@@ -608,9 +699,9 @@ void set_dot(TypeKernels& k) {
 
 void install(KernelTable& table) {
   using T = TensorType;
-  set_dot<SymmetricBlockDot<BlockQ4_0>>(table.at(T::Q4_0));
-  set_dot<SymmetricBlockDot<BlockQ5_0>>(table.at(T::Q5_0));
-  set_dot<SymmetricBlockDot<BlockQ8_0>>(table.at(T::Q8_0));
+  set_dot<SymmetricDot<BlockQ4_0>>(table.at(T::Q4_0));
+  set_dot<SymmetricDot<BlockQ5_0>>(table.at(T::Q5_0));
+  set_dot<SymmetricDot<BlockQ8_0>>(table.at(T::Q8_0));
   set_dot<Q5_1Dot>(table.at(T::Q5_1));
   set_dot<Q45KDot<BlockQ4_K>>(table.at(T::Q4_K));
   set_dot<Q45KDot<BlockQ5_K>>(table.at(T::Q5_K));
