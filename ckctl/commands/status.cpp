@@ -23,7 +23,7 @@ void print_status(const DaemonState& state) {
             << string_of(state.manager, "CopyEngine") << ", "
             << format_bytes(unsigned_of(state.manager, "HugepagesReserved")) << " of hugepages reserved\n";
   if (state.tenants.empty()) {
-    std::cout << "no tenants (create one with: ckctl tenant create NAME --cpus LIST --memory SIZE)\n";
+    std::cout << "no tenants (create one with: ckctl tenant create NAME --cpus LIST [--memory SIZE])\n";
   }
   for (const TenantState& tenant : state.tenants) {
     const std::string mems = string_of(tenant.properties, "Mems");

@@ -15,13 +15,16 @@ void add_create_options(po::options_description& options) {
                         "CPUs the tenant gets to itself, as a cpulist: 0-3,8")(
       "mems", po::value<std::string>()->default_value("")->value_name("LIST"),
       "NUMA memory nodes, as a list: 0 or 0-1 (default: all nodes)")(
-      "memory", po::value<std::string>()->required()->value_name("SIZE"),
-      "memory limit: 512M, 4G, 1.5GiB (K/M/G/T and KiB.. are 1024-based, kB/MB/GB/TB 1000-based)");
+      "memory", po::value<std::string>()->value_name("SIZE"),
+      "memory limit: 512M, 4G, 1.5GiB (K/M/G/T and KiB.. are 1024-based, kB/MB/GB/TB 1000-based; default: "
+      "none)");
 }
 
 void run_create(const CommandContext& context) {
   const std::string name = context.text("NAME");
-  const uint64_t memory_bytes = parse_memory_size(context.text("memory"));
+  constexpr uint64_t kNoLimit = 0;  // as the API spells it
+  const uint64_t memory_bytes =
+      context.given("memory") ? parse_memory_size(context.text("memory")) : kNoLimit;
   MethodCall call = context.bus.manager_call("CreateTenant");
   call.arg(name).arg(context.text("cpus")).arg(context.text("mems")).arg(memory_bytes).arg(CallOptions{});
   const std::string object = context.bus.invoke(call).read_object_path();
@@ -29,7 +32,7 @@ void run_create(const CommandContext& context) {
     std::cout << JsonObject().add("tenant", name).add("object", object).str() << "\n";
   } else {
     std::cout << "created tenant " << name << " (cpus " << context.text("cpus") << ", memory "
-              << format_bytes(memory_bytes) << ")\n";
+              << (memory_bytes == kNoLimit ? "unlimited" : format_bytes(memory_bytes)) << ")\n";
   }
 }
 
@@ -85,7 +88,7 @@ std::vector<CommandSpec> tenant_commands() {
   return {
       {
           .name = "tenant create",
-          .synopsis = "NAME --cpus LIST --memory SIZE [--mems LIST]",
+          .synopsis = "NAME --cpus LIST [--memory SIZE] [--mems LIST]",
           .summary = "create a tenant: CPUs of its own, a memory limit, a cgroup slice",
           .details =
               "NAME is 1-64 characters of A-Z a-z 0-9 _ . - starting with a letter or digit. The CPUs\n"
