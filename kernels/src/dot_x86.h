@@ -402,12 +402,7 @@ struct Q45KDot {
   static constexpr int kTileRows = 2;
   static constexpr int kTileTokens = 2;
   static Acc zero() { return {_mm256_setzero_ps(), _mm_setzero_ps()}; }
-  static float finish(const Acc& acc) {
-    if constexpr (kVectorMins)
-      return hsum8(acc.lanes) + hsum4(acc.mins);
-    else
-      return hsum8(acc.lanes) + _mm_cvtss_f32(acc.mins);
-  }
+  static float finish(const Acc& acc) { return hsum8(acc.lanes) + finish_mins(acc.mins); }
 
   // Unsigned quants of chunk c (0..7): low nibbles for even c, high nibbles for odd c, plus Q5_K's bit.
   static __m256i chunk(const Block& wb, int c) {
@@ -420,6 +415,24 @@ struct Q45KDot {
       const __m256i high = _mm256_and_si256(_mm256_srli_epi16(load32(wb.high_bits), c), _mm256_set1_epi8(1));
       return _mm256_or_si256(nibbles, _mm256_slli_epi16(high, 4));
     }
+  }
+
+  // The mins' share of a super-block into the running mins: four FMA lanes (Q4_K), or their exact
+  // integer total into a scalar FMA sum kept in lane 0 (Q5_K).
+  static __m128 add_mins(__m128 mins, float dmin, __m128i prod) {
+    if constexpr (kVectorMins) {
+      return _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), mins);
+    } else {
+      const __m128i pairs = _mm_add_epi32(prod, _mm_srli_si128(prod, 8));
+      const int32_t total = _mm_cvtsi128_si32(_mm_add_epi32(pairs, _mm_srli_si128(pairs, 4)));
+      return _mm_set_ss(__builtin_fmaf(dmin, static_cast<float>(total), _mm_cvtss_f32(mins)));
+    }
+  }
+  static float finish_mins(__m128 mins) {
+    if constexpr (kVectorMins)
+      return hsum4(mins);
+    else
+      return _mm_cvtss_f32(mins);
   }
 
   template <int R, int T>
@@ -457,23 +470,107 @@ struct Q45KDot {
     for (int t = 0; t < T; ++t) {
       const float dx = xb[t]->scale;
       for (int r = 0; r < R; ++r) {
-        const __m128i prod = mins_products(mins16[r], *xb[t]);
-        const float dmin = -dx * dminw[r];
-        if constexpr (kVectorMins) {
-          acc[r][t].mins = _mm_fmadd_ps(_mm_set1_ps(dmin), _mm_cvtepi32_ps(prod), acc[r][t].mins);
-        } else {
-          // The four products summed exactly in integers, (0 + 1) + (2 + 3) as any order.
-          const __m128i pairs = _mm_add_epi32(prod, _mm_srli_si128(prod, 8));
-          const int32_t total = _mm_cvtsi128_si32(_mm_add_epi32(pairs, _mm_srli_si128(pairs, 4)));
-          acc[r][t].mins =
-              _mm_set_ss(__builtin_fmaf(dmin, static_cast<float>(total), _mm_cvtss_f32(acc[r][t].mins)));
-        }
+        acc[r][t].mins = add_mins(acc[r][t].mins, -dx * dminw[r], mins_products(mins16[r], *xb[t]));
         acc[r][t].lanes =
             _mm256_fmadd_ps(_mm256_set1_ps(dx * dw[r]), _mm256_cvtepi32_ps(sums[r][t]), acc[r][t].lanes);
       }
     }
   }
 };
+
+#if defined(__AVX512F__)
+#pragma GCC diagnostic push  // GCC bug 105593, as above
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// Q4_K/Q5_K with two rows per 512-bit register, as SymmetricBlockDotPairs: the integer chunks and the
+// quant lanes of rows 2i and 2i + 1 side by side; the mins stay per row.
+struct KPairAcc {
+  __m512 lanes;
+  __m128 mins[2];
+};
+
+template <class Block>
+struct Q45KDotPairs {
+  using Row = Q45KDot<Block>;
+  using Acc = KPairAcc;
+  static constexpr int kRowsPerAcc = 2;
+  static constexpr int kBlockElements = 256;
+  static constexpr int kTileRows = 2;
+  static constexpr int kTileTokens = 4;
+  static Acc zero() { return {_mm512_setzero_ps(), {_mm_setzero_ps(), _mm_setzero_ps()}}; }
+  static float finish(const Acc& acc, int part) {
+    alignas(64) float lanes[16];
+    _mm512_store_ps(lanes, acc.lanes);
+    return hsum8(_mm256_load_ps(lanes + 8 * part)) + Row::finish_mins(acc.mins[part]);
+  }
+
+  static __m512i pair(__m256i low, __m256i high) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+  }
+
+  template <int R, int T>
+  static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+                   int64_t b) {
+    constexpr int P = R / 2;
+    const Block* wb[R];
+    uint8_t scales[R][8];
+    __m128i mins16[R];
+    float dw[R], dminw[R];
+    for (int r = 0; r < R; ++r) {
+      wb[r] = &block_at<Block>(w[r], b);
+      const __m128i scales_mins = unpack_scales_mins(wb[r]->scales);
+      _mm_storel_epi64(reinterpret_cast<__m128i*>(scales[r]), scales_mins);
+      mins16[r] = _mm_cvtepu8_epi16(_mm_srli_si128(scales_mins, 8));
+      dw[r] = half_to_float(wb[r]->d);
+      dminw[r] = half_to_float(wb[r]->dmin);
+    }
+    const BlockQ8_K* xb[T];
+    for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
+
+    __m512i sums[P][T];
+    for (int i = 0; i < P; ++i)
+      for (int t = 0; t < T; ++t) sums[i][t] = _mm512_setzero_si512();
+    for (int c = 0; c < 8; ++c) {
+      __m512i q[P], scale16[P];
+      for (int i = 0; i < P; ++i) {
+        q[i] = pair(Row::chunk(*wb[2 * i], c), Row::chunk(*wb[2 * i + 1], c));
+        scale16[i] = pair(_mm256_set1_epi16(scales[2 * i][c]), _mm256_set1_epi16(scales[2 * i + 1][c]));
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m512i xq = _mm512_broadcast_i64x4(load32(xb[t]->quants + 32 * c));
+        for (int i = 0; i < P; ++i) {
+          const __m512i products = _mm512_maddubs_epi16(q[i], xq);
+#if defined(__AVX512VNNI__)
+          sums[i][t] = _mm512_dpwssd_epi32(sums[i][t], products, scale16[i]);
+#else
+          sums[i][t] = _mm512_add_epi32(sums[i][t], _mm512_madd_epi16(products, scale16[i]));
+#endif
+        }
+      }
+    }
+    for (int t = 0; t < T; ++t) {
+      const float dx = xb[t]->scale;
+      for (int i = 0; i < P; ++i) {
+        for (int h = 0; h < 2; ++h) {
+          const int r = 2 * i + h;
+          acc[i][t].mins[h] =
+              Row::add_mins(acc[i][t].mins[h], -dx * dminw[r], mins_products(mins16[r], *xb[t]));
+        }
+        const __m512 d =
+            _mm512_insertf32x8(_mm512_set1_ps(dx * dw[2 * i]), _mm256_set1_ps(dx * dw[2 * i + 1]), 1);
+        acc[i][t].lanes = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t].lanes);
+      }
+    }
+  }
+};
+#pragma GCC diagnostic pop
+
+template <class Block>
+using KQuantDot = Q45KDotPairs<Block>;
+#else
+template <class Block>
+using KQuantDot = Q45KDot<Block>;
+#endif
 
 // Q6_K: 6-bit quants less 32 in signed form, a scale per 16 elements.
 struct Q6KDot {
@@ -703,8 +800,8 @@ void install(KernelTable& table) {
   set_dot<SymmetricDot<BlockQ5_0>>(table.at(T::Q5_0));
   set_dot<SymmetricDot<BlockQ8_0>>(table.at(T::Q8_0));
   set_dot<Q5_1Dot>(table.at(T::Q5_1));
-  set_dot<Q45KDot<BlockQ4_K>>(table.at(T::Q4_K));
-  set_dot<Q45KDot<BlockQ5_K>>(table.at(T::Q5_K));
+  set_dot<KQuantDot<BlockQ4_K>>(table.at(T::Q4_K));
+  set_dot<KQuantDot<BlockQ5_K>>(table.at(T::Q5_K));
   set_dot<Q6KDot>(table.at(T::Q6_K));
   DotVariant& repacked = table.at(T::Q4_0).variant;
   repacked.dot_row = row<RepackedQ4_0Dot>;
