@@ -24,6 +24,4 @@ struct BusMessageRelease {
 };
 using BusMessage = std::unique_ptr<sd_bus_message, BusMessageRelease>;
 
-inline BusMessage retain(sd_bus_message* message) { return BusMessage(sd_bus_message_ref(message)); }
-
 }  // namespace ckernel::daemon

@@ -41,10 +41,9 @@ const char* to_string(ModelState state) {
   return "failed";
 }
 
-LoadedModel::LoadedModel(ModelRecord record, std::shared_ptr<const tuning::ResidentFile> weights,
-                         std::uint64_t footprint_bytes, ModelEnvironment environment, LoadCallback on_loaded)
+LoadedModel::LoadedModel(ModelRecord record, std::uint64_t footprint_bytes, ModelEnvironment environment,
+                         LoadCallback on_loaded)
     : record_(std::move(record)),
-      weights_(std::move(weights)),
       footprint_bytes_(footprint_bytes),
       environment_(std::move(environment)),
       on_loaded_(std::move(on_loaded)) {}
@@ -64,7 +63,19 @@ LoadedModel::~LoadedModel() {
 }
 
 std::string LoadedModel::placement() const {
+  if (!weights_) return "copying the weights";
   return weights_->placement() + (weights_.use_count() > 1 ? ", shared" : "");
+}
+
+void LoadedModel::start(std::shared_ptr<const tuning::ResidentFile> weights) {
+  weights_ = std::move(weights);
+  start_worker();
+}
+
+void LoadedModel::fail_load(const DaemonError& error) {
+  set_state(ModelState::failed);
+  if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
+  if (environment_.on_load_failed) environment_.on_load_failed(error);
 }
 
 void LoadedModel::start_worker() {
@@ -94,10 +105,7 @@ void LoadedModel::start_worker() {
     socket_source_.reset();
     child_source_.reset();
     worker_.reset();
-    const DaemonError error(error_name::kWorkerFailed, std::string("cannot start the worker: ") + e.what());
-    set_state(ModelState::failed);
-    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
-    if (environment_.on_load_failed) environment_.on_load_failed(error);
+    fail_load(DaemonError(error_name::kWorkerFailed, std::string("cannot start the worker: ") + e.what()));
   }
 }
 
@@ -167,10 +175,7 @@ void LoadedModel::handle_message(WorkerMessage message) {
     if (on_loaded_) std::exchange(on_loaded_, nullptr)(nullptr);
     send_next_request();
   } else if (auto* failed = std::get_if<LoadFailed>(&message)) {
-    const DaemonError error(error_name::kBadModel, failed->message);
-    set_state(ModelState::failed);
-    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
-    if (environment_.on_load_failed) environment_.on_load_failed(error);
+    fail_load(DaemonError(error_name::kBadModel, failed->message));
   } else if (auto* piece = std::get_if<Piece>(&message)) {
     if (active_ && active_->callbacks.on_piece) active_->callbacks.on_piece(piece->text);
   } else if (auto* done = std::get_if<GenerateDone>(&message)) {
@@ -204,11 +209,8 @@ void LoadedModel::handle_exit(const siginfo_t& info) {
   if (state_ == ModelState::failed) return;  // a load failure, already reported
   if (state_ == ModelState::loading) {
     // The model never became ready: it will not by trying again.
-    const DaemonError error(error_name::kWorkerFailed,
-                            "model '" + record_.name + "': " + how + " while loading");
-    set_state(ModelState::failed);
-    if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
-    if (environment_.on_load_failed) environment_.on_load_failed(error);
+    fail_load(
+        DaemonError(error_name::kWorkerFailed, "model '" + record_.name + "': " + how + " while loading"));
     return;
   }
   const std::uint64_t backoff =

@@ -43,14 +43,17 @@ struct ModelEnvironment {
 
 class LoadedModel {
  public:
-  LoadedModel(ModelRecord record, std::shared_ptr<const tuning::ResidentFile> weights,
-              std::uint64_t footprint_bytes, ModelEnvironment environment, LoadCallback on_loaded);
+  // The model starts in state `loading` while its weights are placed; start() runs the first worker.
+  LoadedModel(ModelRecord record, std::uint64_t footprint_bytes, ModelEnvironment environment,
+              LoadCallback on_loaded);
   ~LoadedModel();
   LoadedModel(const LoadedModel&) = delete;
   LoadedModel& operator=(const LoadedModel&) = delete;
 
-  // Starts the first worker; separate from construction so the owner can list the model first.
-  void start() { start_worker(); }
+  // The weights are in place: starts the first worker.
+  void start(std::shared_ptr<const tuning::ResidentFile> weights);
+  // The weights could not be placed: the load fails with `error`.
+  void fail_load(const DaemonError& error);
 
   // Queues the request; WorkerFailed at once when the model is not ready.
   void generate(GenerateRequest request, GenerateCallbacks callbacks);

@@ -32,7 +32,8 @@ Manager::Manager(const DaemonOptions& options, sd_event* loop, Host& host)
       host_(host),
       cgroup_parent_(options.cgroup_parent.empty() ? default_cgroup_parent() : options.cgroup_parent),
       worker_path_(options.worker_path.empty() ? default_worker_path() : options.worker_path),
-      worker_identity_(resolve_worker_identity(options.worker_user)) {
+      worker_identity_(resolve_worker_identity(options.worker_user)),
+      copier_(loop, host.resident_files()) {
   log(LogLevel::info,
       "tenant groups under " + cgroup_parent_ + ", workers " + worker_path_.string() + " as " +
           (worker_identity_ ? worker_identity_->user : std::string("root (no user 'ckernel')")));
@@ -153,23 +154,6 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
                           std::to_string(limit) + " bytes");
   }
 
-  std::shared_ptr<const tuning::ResidentFile> weights;
-  const std::optional<int> node =
-      owner.settings.nodes.size() == 1 ? std::optional(owner.settings.nodes.ids()[0]) : std::nullopt;
-  try {
-    weights = host_.resident_files().acquire(path, node, [&](std::size_t done, std::size_t total) {
-      if (listener_) listener_->load_progress(tenant_name, name, done, total);
-    });
-  } catch (const tuning::TuningError& e) {
-    throw DaemonError(error_name::kBadModel, e.what());
-  }
-  if (weights->in_hugepages() && worker_identity_) {
-    // The copy is made by root; the worker reads it as its own user.
-    if (::chown(weights->path().c_str(), worker_identity_->uid, worker_identity_->gid) != 0) {
-      log(LogLevel::warning, "chown " + weights->path().string() + " failed; the worker may not read it");
-    }
-  }
-
   ModelEnvironment environment;
   environment.loop = loop_;
   environment.launch.executable = worker_path_;
@@ -193,17 +177,55 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
     });
   };
   const ModelRecord record{tenant_name, name, fs::absolute(path).string(), threads, context};
-  auto& loaded =
-      *owner.models
-           .emplace(name, std::make_unique<LoadedModel>(record, std::move(weights), footprint,
-                                                        std::move(environment), std::move(on_loaded)))
-           .first->second;
-  log(LogLevel::info, "model " + tenant_name + "/" + name + ": " + record.path + ", " + loaded.placement());
+  owner.models.emplace(
+      name, std::make_unique<LoadedModel>(record, footprint, std::move(environment), std::move(on_loaded)));
   if (listener_) listener_->model_added(tenant_name, name);
   save();
-  // Listed before its worker starts, so that everything the start reports finds the model.
-  loaded.start();
+  const std::optional<int> node =
+      owner.settings.nodes.size() == 1 ? std::optional(owner.settings.nodes.ids()[0]) : std::nullopt;
+  place_weights(tenant_name, name, record.path, node);
   return name;
+}
+
+void Manager::place_weights(const std::string& tenant_name, const std::string& name, const std::string& path,
+                            std::optional<int> node) {
+  // The model may be unloaded (and even loaded again) while its weights are copied: the result goes to the
+  // model object that asked, if it still exists.
+  const LoadedModel* requester = &model(tenant_name, name);
+  const auto still_there = [this, tenant_name, name, requester]() -> LoadedModel* {
+    const auto owner = tenants_.find(tenant_name);
+    if (owner == tenants_.end()) return nullptr;
+    const auto entry = owner->second->models.find(name);
+    return entry != owner->second->models.end() && entry->second.get() == requester ? entry->second.get()
+                                                                                    : nullptr;
+  };
+  copier_.submit(
+      path, node,
+      [this, tenant_name, name, still_there](std::uint64_t done, std::uint64_t total) {
+        if (listener_ && still_there()) listener_->load_progress(tenant_name, name, done, total);
+      },
+      [this, tenant_name, name, still_there](std::shared_ptr<const tuning::ResidentFile> weights,
+                                             std::exception_ptr error) {
+        LoadedModel* loaded = still_there();
+        if (loaded == nullptr) return;
+        if (error) {
+          try {
+            std::rethrow_exception(error);
+          } catch (const std::exception& e) {
+            loaded->fail_load(DaemonError(error_name::kBadModel, e.what()));
+          }
+          return;
+        }
+        if (weights->in_hugepages() && worker_identity_ &&
+            ::chown(weights->path().c_str(), worker_identity_->uid, worker_identity_->gid) != 0) {
+          // The copy is made by root; the worker reads it as its own user.
+          log(LogLevel::warning, "chown " + weights->path().string() + " failed; the worker may not read it");
+        }
+        log(LogLevel::info, "model " + tenant_name + "/" + name + ": " + weights->path().string() + ", " +
+                                weights->placement());
+        loaded->start(std::move(weights));
+        if (listener_) listener_->model_changed(tenant_name, name);
+      });
 }
 
 void Manager::unload_model(const std::string& tenant_name, const std::string& model_name) {

@@ -18,6 +18,7 @@
 #include "loaded_model.h"
 #include "options.h"
 #include "tenant.h"
+#include "weight_copier.h"
 #include "worker_process.h"
 
 namespace ckernel::daemon {
@@ -74,6 +75,8 @@ class Manager {
  private:
   void save() const;
   std::uint64_t model_footprint(const std::string& path, unsigned context, std::uint64_t* weight_bytes) const;
+  void place_weights(const std::string& tenant, const std::string& model, const std::string& path,
+                     std::optional<int> node);
   void defer(std::function<void()> action);
   static int on_deferred(sd_event_source*, void* self);
 
@@ -88,6 +91,7 @@ class Manager {
   std::vector<std::function<void()>> deferred_;
   EventSource deferred_source_;
   bool restoring_ = false;
+  WeightCopier copier_;  // last: its thread stops before anything it reports to goes away
 };
 
 }  // namespace ckernel::daemon
