@@ -180,7 +180,24 @@ TEST_F(DaemonBusTest, LoadsAModelAndGeneratesWhatTheEngineGenerates) {
   EXPECT_NE(run(busctl + "GetStatus").find(R"(\"tenants\": [])"), std::string::npos);
   EXPECT_EQ(run(busctl + "CreateTenant sssta{sv} a 0 '' 0 0"), "o \"/org/ckernel/Manager1/tenant/a\"\n");
 
+  // LoadProgress arrives while the weights are copied, ending with all bytes done.
+  std::uint64_t last_done = 0, last_total = 0;
+  const auto on_progress = [](sd_bus_message* signal, void* userdata, sd_bus_error*) {
+    auto* last = static_cast<std::pair<std::uint64_t*, std::uint64_t*>*>(userdata);
+    const char *tenant = nullptr, *model = nullptr;
+    return sd_bus_message_read(signal, "sstt", &tenant, &model, last->first, last->second);
+  };
+  std::pair progress_target{&last_done, &last_total};
+  sd_bus_slot* match = nullptr;
+  ASSERT_GE(sd_bus_match_signal(ckd.bus(), &match, kService, kManager, kService, "LoadProgress", on_progress,
+                                &progress_target),
+            0);
   EXPECT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "a", kModel.c_str(), 1, "name", "s", "m"), "");
+  while (sd_bus_process(ckd.bus(), nullptr) > 0) {
+  }
+  sd_bus_slot_unref(match);
+  EXPECT_EQ(last_total, fs::file_size(kModel));
+  EXPECT_EQ(last_done, last_total);
   EXPECT_EQ(model_state(ckd.bus(), "/org/ckernel/Manager1/tenant/a/model/m"), "ready");
   const std::string served = generate_greedy(ckd.bus(), "a", "m", "Once upon a time", 12);
 
