@@ -1,6 +1,7 @@
 #include "loaded_model.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -23,6 +24,24 @@ constexpr std::uint64_t kLastBackoffUsec = 10'000'000;
 std::string describe_exit(const siginfo_t& info) {
   if (info.si_code == CLD_EXITED) return "exited with status " + std::to_string(info.si_status);
   return std::string("killed by signal ") + ::sigabbrev_np(info.si_status);
+}
+
+// Sends a whole frame on the non-blocking socket. An idle worker is reading, so this waits at most while
+// it drains a prompt larger than the socket buffer; a worker that stops reading for a second is stuck.
+bool send_whole(int socket, const std::vector<std::byte>& frame) {
+  std::size_t sent = 0;
+  while (sent < frame.size()) {
+    const ssize_t written = ::send(socket, frame.data() + sent, frame.size() - sent, MSG_NOSIGNAL);
+    if (written > 0) {
+      sent += static_cast<std::size_t>(written);
+      continue;
+    }
+    if (written < 0 && errno == EINTR) continue;
+    pollfd writable{socket, POLLOUT, 0};
+    if (written < 0 && errno == EAGAIN && ::poll(&writable, 1, 1000) == 1) continue;
+    return false;
+  }
+  return true;
 }
 
 }  // namespace
@@ -126,11 +145,9 @@ void LoadedModel::send_next_request() {
   active_.emplace(std::move(queue_.front()));
   queue_.pop_front();
   const std::vector<std::byte> frame = encode_frame(active_->request);
-  // A request is small: it fits the socket buffer of an idle worker, so this blocking-free send is whole.
   log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request sent to worker " +
                            std::to_string(worker_->pid()));
-  const ssize_t sent = ::send(worker_->socket(), frame.data(), frame.size(), MSG_NOSIGNAL);
-  if (sent != static_cast<ssize_t>(frame.size())) {
+  if (!send_whole(worker_->socket(), frame)) {
     log(LogLevel::warning, "model " + record_.name + ": cannot send to the worker, stopping it");
     ::kill(worker_->pid(), SIGKILL);
   }
