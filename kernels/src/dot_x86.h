@@ -1,8 +1,9 @@
 // The x86 SIMD dot products, written once and compiled once per instruction-set level: dot_avx2.cpp,
 // dot_avx512.cpp and dot_avx512vnni.cpp define CK_SIMD_LEVEL (the namespace) and include this file with
-// their own target flags. AVX-512 builds get 32 vector registers, hence wider register tiles; VNNI builds
-// fuse the byte and word products with their accumulation (VPDPBUSD, VPDPWSSD), which is exact integer
-// arithmetic like the AVX2 sequence it replaces.
+// their own target flags. AVX-512 builds hold two weight rows per 512-bit register (the *Pairs kernels:
+// every instruction serves two outputs, each in its own 8 lanes) and have 32 registers for wider tiles;
+// VNNI builds fuse the byte and word products with their accumulation (VPDPBUSD, VPDPWSSD), which is
+// exact integer arithmetic like the AVX2 sequence it replaces.
 //
 // Every function issues, per output, the float operations of the scalar reference in dot.cpp in the
 // same lanes and order (which is ggml's own x86 code): the block's integer lane sums, converted, then one
@@ -65,6 +66,49 @@ float hsum4(__m128 v) {
 // reduce16 of lanes.h for 16 lanes held as two registers (lanes 0-7 and 8-15).
 float reduce16(__m256 low, __m256 high) { return hsum8(_mm256_add_ps(high, low)); }
 
+#if defined(__AVX512F__)
+// Two rows side by side in a 512-bit register: row 2i in lanes 0-7, row 2i + 1 in lanes 8-15. GCC 12
+// reports the _mm512_undefined_*() inside the 512-bit insert and broadcast intrinsics as uninitialized
+// (GCC bug 105593); nothing here reads an undefined lane, hence the pragmas around the pair kernels.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+__m512i pair_rows(__m256i low, __m256i high) {
+  return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+}
+__m512 pair_rows(float low, float high) {
+  return _mm512_insertf32x8(_mm512_set1_ps(low), _mm256_set1_ps(high), 1);
+}
+// The 32 bytes of a token's chunk in both halves.
+__m512i both_halves(const void* p) {
+  return _mm512_broadcast_i64x4(_mm256_loadu_si256(static_cast<const __m256i*>(p)));
+}
+#pragma GCC diagnostic pop
+
+// hsum8 of one row of a pair (part 0 or 1).
+float hsum8_of_row(__m512 v, int part) {
+  alignas(64) float lanes[16];
+  _mm512_store_ps(lanes, v);
+  return hsum8(_mm256_load_ps(lanes + 8 * part));
+}
+
+// dot_u8s8_scaled on a pair of rows.
+__m512i dot_u8s8_scaled(__m512i acc, __m512i u, __m512i s, __m512i scales16) {
+  const __m512i pairs = _mm512_maddubs_epi16(u, s);
+#if defined(__AVX512VNNI__)
+  return _mm512_dpwssd_epi32(acc, pairs, scales16);
+#else
+  return _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, scales16));
+#endif
+}
+
+// x with q's sign (ggml's VPSIGNB, which has no 512-bit form): negated where q < 0; where q = 0 the
+// unsigned factor |q| is 0 anyway.
+__m512i sign_of(__m512i x, __mmask64 q_negative) {
+  return _mm512_mask_sub_epi8(x, q_negative, _mm512_setzero_si512(), x);
+}
+#endif
+
 // Dword l gains u[4l..4l+3] . s[4l..4l+3], u unsigned and s signed bytes. The AVX2 form goes through
 // 16-bit pair sums, which cannot saturate for the operands used here (|u| <= 128, |s| <= 127).
 __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
@@ -76,7 +120,9 @@ __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 }
 
 // As dot_u8s8, each pair sum of 16-bit word w times scales16[w] (ggml's K-quant sub-block scales).
-__m256i dot_u8s8_scaled(__m256i acc, __m256i u, __m256i s, __m256i scales16) {
+[[maybe_unused]]  // the AVX-512 levels take the 512-bit form below
+__m256i
+dot_u8s8_scaled(__m256i acc, __m256i u, __m256i s, __m256i scales16) {
   const __m256i pairs = _mm256_maddubs_epi16(u, s);
 #if defined(__AVX512VNNI__)
   return _mm256_dpwssd_epi32(acc, pairs, scales16);
@@ -89,9 +135,6 @@ __m256i dot_u8s8_scaled(__m256i acc, __m256i u, __m256i s, __m256i scales16) {
 // come from the quantizers, which never produce -128.
 __m256i dot_s8s8(__m256i acc, __m256i q, __m256i abs_q, __m256i x) {
   return dot_u8s8(acc, abs_q, _mm256_sign_epi8(x, q));
-}
-__m256i dot_s8s8_scaled(__m256i q, __m256i abs_q, __m256i x, __m256i scales16, __m256i acc) {
-  return dot_u8s8_scaled(acc, abs_q, _mm256_sign_epi8(x, q), scales16);
 }
 
 __m256i load32(const void* p) { return _mm256_loadu_si256(static_cast<const __m256i*>(p)); }
@@ -250,9 +293,7 @@ struct SymmetricBlockDot {
 };
 
 #if defined(__AVX512F__)
-// GCC 12 reports the _mm512_undefined_*() inside the 512-bit insert and broadcast intrinsics as
-// uninitialized (GCC bug 105593); nothing here reads an undefined lane.
-#pragma GCC diagnostic push
+#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 // The same arithmetic with two rows per 512-bit register (row 2i in lanes 0-7, row 2i + 1 in lanes 8-15,
@@ -266,11 +307,7 @@ struct SymmetricBlockDotPairs {
   static constexpr int kTileRows = 4;
   static constexpr int kTileTokens = 4;
   static Acc zero() { return _mm512_setzero_ps(); }
-  static float finish(Acc acc, int part) {
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, acc);
-    return hsum8(_mm256_load_ps(lanes + 8 * part));
-  }
+  static float finish(Acc acc, int part) { return hsum8_of_row(acc, part); }
 
   static __m512i dot(__m512i u, __m512i s) {
 #if defined(__AVX512VNNI__)
@@ -290,21 +327,17 @@ struct SymmetricBlockDotPairs {
     for (int i = 0; i < P; ++i) {
       const Block& w0 = block_at<Block>(w[2 * i], b);
       const Block& w1 = block_at<Block>(w[2 * i + 1], b);
-      const __m512i q = _mm512_inserti64x4(_mm512_castsi256_si512(signed_quants(w0)), signed_quants(w1), 1);
+      const __m512i q = pair_rows(signed_quants(w0), signed_quants(w1));
       abs_q[i] = _mm512_abs_epi8(q);
       negative[i] = _mm512_movepi8_mask(q);
-      dw[i] = _mm512_insertf32x8(_mm512_set1_ps(half_to_float(w0.scale)),
-                                 _mm256_set1_ps(half_to_float(w1.scale)), 1);
+      dw[i] = pair_rows(half_to_float(w0.scale), half_to_float(w1.scale));
     }
     for (int t = 0; t < T; ++t) {
       const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
-      const __m512i xq = _mm512_broadcast_i64x4(load32(xb.quants));
+      const __m512i xq = both_halves(xb.quants);
       const __m512 dx = _mm512_set1_ps(half_to_float(xb.scale));
       for (int i = 0; i < P; ++i) {
-        // x with q's sign (ggml's VPSIGNB, which has no 512-bit form): negated where q < 0; where q = 0
-        // |q| is 0 anyway.
-        const __m512i signed_x = _mm512_mask_sub_epi8(xq, negative[i], _mm512_setzero_si512(), xq);
-        const __m512i lanes = dot(abs_q[i], signed_x);
+        const __m512i lanes = dot(abs_q[i], sign_of(xq, negative[i]));
         acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);
       }
     }
@@ -479,7 +512,7 @@ struct Q45KDot {
 };
 
 #if defined(__AVX512F__)
-#pragma GCC diagnostic push  // GCC bug 105593, as above
+#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
 #pragma GCC diagnostic ignored "-Wuninitialized"
 // Q4_K/Q5_K with two rows per 512-bit register, as SymmetricBlockDotPairs: the integer chunks and the
@@ -499,13 +532,7 @@ struct Q45KDotPairs {
   static constexpr int kTileTokens = 4;
   static Acc zero() { return {_mm512_setzero_ps(), {_mm_setzero_ps(), _mm_setzero_ps()}}; }
   static float finish(const Acc& acc, int part) {
-    alignas(64) float lanes[16];
-    _mm512_store_ps(lanes, acc.lanes);
-    return hsum8(_mm256_load_ps(lanes + 8 * part)) + Row::finish_mins(acc.mins[part]);
-  }
-
-  static __m512i pair(__m256i low, __m256i high) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
+    return hsum8_of_row(acc.lanes, part) + Row::finish_mins(acc.mins[part]);
   }
 
   template <int R, int T>
@@ -533,19 +560,12 @@ struct Q45KDotPairs {
     for (int c = 0; c < 8; ++c) {
       __m512i q[P], scale16[P];
       for (int i = 0; i < P; ++i) {
-        q[i] = pair(Row::chunk(*wb[2 * i], c), Row::chunk(*wb[2 * i + 1], c));
-        scale16[i] = pair(_mm256_set1_epi16(scales[2 * i][c]), _mm256_set1_epi16(scales[2 * i + 1][c]));
+        q[i] = pair_rows(Row::chunk(*wb[2 * i], c), Row::chunk(*wb[2 * i + 1], c));
+        scale16[i] = pair_rows(_mm256_set1_epi16(scales[2 * i][c]), _mm256_set1_epi16(scales[2 * i + 1][c]));
       }
       for (int t = 0; t < T; ++t) {
-        const __m512i xq = _mm512_broadcast_i64x4(load32(xb[t]->quants + 32 * c));
-        for (int i = 0; i < P; ++i) {
-          const __m512i products = _mm512_maddubs_epi16(q[i], xq);
-#if defined(__AVX512VNNI__)
-          sums[i][t] = _mm512_dpwssd_epi32(sums[i][t], products, scale16[i]);
-#else
-          sums[i][t] = _mm512_add_epi32(sums[i][t], _mm512_madd_epi16(products, scale16[i]));
-#endif
-        }
+        const __m512i xq = both_halves(xb[t]->quants + 32 * c);
+        for (int i = 0; i < P; ++i) sums[i][t] = dot_u8s8_scaled(sums[i][t], q[i], xq, scale16[i]);
       }
     }
     for (int t = 0; t < T; ++t) {
@@ -556,8 +576,7 @@ struct Q45KDotPairs {
           acc[i][t].mins[h] =
               Row::add_mins(acc[i][t].mins[h], -dx * dminw[r], mins_products(mins16[r], *xb[t]));
         }
-        const __m512 d =
-            _mm512_insertf32x8(_mm512_set1_ps(dx * dw[2 * i]), _mm256_set1_ps(dx * dw[2 * i + 1]), 1);
+        const __m512 d = pair_rows(dx * dw[2 * i], dx * dw[2 * i + 1]);
         acc[i][t].lanes = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t].lanes);
       }
     }
@@ -612,7 +631,8 @@ struct Q6KDot {
       }
       for (int t = 0; t < T; ++t) {
         const __m256i xq = load32(xb[t]->quants + 32 * c);
-        for (int r = 0; r < R; ++r) sums[r][t] = dot_s8s8_scaled(q[r], abs_q[r], xq, scale16[r], sums[r][t]);
+        for (int r = 0; r < R; ++r)
+          sums[r][t] = dot_u8s8_scaled(sums[r][t], abs_q[r], _mm256_sign_epi8(xq, q[r]), scale16[r]);
       }
     }
     for (int t = 0; t < T; ++t)
@@ -621,6 +641,64 @@ struct Q6KDot {
                                     _mm256_cvtepi32_ps(sums[r][t]), acc[r][t]);
   }
 };
+
+#if defined(__AVX512F__)
+#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+// Q6_K with two rows per 512-bit register, as SymmetricBlockDotPairs.
+struct Q6KDotPairs {
+  using Acc = __m512;
+  static constexpr int kRowsPerAcc = 2;
+  static constexpr int kBlockElements = 256;
+  static constexpr int kTileRows = 2;
+  static constexpr int kTileTokens = 4;
+  static Acc zero() { return _mm512_setzero_ps(); }
+  static float finish(Acc acc, int part) { return hsum8_of_row(acc, part); }
+
+  static __m256i scales_of_chunk(const BlockQ6_K& wb, int c) {
+    return _mm256_set_m128i(_mm_set1_epi16(wb.scales[2 * c + 1]), _mm_set1_epi16(wb.scales[2 * c]));
+  }
+
+  template <int R, int T>
+  static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+                   int64_t b) {
+    constexpr int P = R / 2;
+    const BlockQ6_K* wb[R];
+    for (int r = 0; r < R; ++r) wb[r] = &block_at<BlockQ6_K>(w[r], b);
+    const BlockQ8_K* xb[T];
+    for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
+    __m512i sums[P][T];
+    for (int i = 0; i < P; ++i)
+      for (int t = 0; t < T; ++t) sums[i][t] = _mm512_setzero_si512();
+    for (int c = 0; c < 8; ++c) {
+      __m512i abs_q[P], scale16[P];
+      __mmask64 negative[P];
+      for (int i = 0; i < P; ++i) {
+        const __m512i q = pair_rows(Q6KDot::chunk(*wb[2 * i], c), Q6KDot::chunk(*wb[2 * i + 1], c));
+        abs_q[i] = _mm512_abs_epi8(q);
+        negative[i] = _mm512_movepi8_mask(q);
+        scale16[i] = pair_rows(scales_of_chunk(*wb[2 * i], c), scales_of_chunk(*wb[2 * i + 1], c));
+      }
+      for (int t = 0; t < T; ++t) {
+        const __m512i xq = both_halves(xb[t]->quants + 32 * c);
+        for (int i = 0; i < P; ++i)
+          sums[i][t] = dot_u8s8_scaled(sums[i][t], abs_q[i], sign_of(xq, negative[i]), scale16[i]);
+      }
+    }
+    for (int t = 0; t < T; ++t)
+      for (int i = 0; i < P; ++i) {
+        const __m512 d = pair_rows(xb[t]->scale * half_to_float(wb[2 * i]->d),
+                                   xb[t]->scale * half_to_float(wb[2 * i + 1]->d));
+        acc[i][t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t]);
+      }
+  }
+};
+#pragma GCC diagnostic pop
+using Q6KQuantDot = Q6KDotPairs;
+#else
+using Q6KQuantDot = Q6KDot;
+#endif
 
 // ---------------------------------------------------------------------------------------------------
 // Q4_0 repacked (ggml's q4_0_8x8 gemv/gemm): a float accumulator per output, fma(block sum, d_w * d_x)
@@ -802,7 +880,7 @@ void install(KernelTable& table) {
   set_dot<Q5_1Dot>(table.at(T::Q5_1));
   set_dot<KQuantDot<BlockQ4_K>>(table.at(T::Q4_K));
   set_dot<KQuantDot<BlockQ5_K>>(table.at(T::Q5_K));
-  set_dot<Q6KDot>(table.at(T::Q6_K));
+  set_dot<Q6KQuantDot>(table.at(T::Q6_K));
   DotVariant& repacked = table.at(T::Q4_0).variant;
   repacked.dot_row = row<RepackedQ4_0Dot>;
   repacked.dot_panel = panel<RepackedQ4_0Dot>;
