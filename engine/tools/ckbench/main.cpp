@@ -137,16 +137,14 @@ int run(int argc, char** argv) {
     model = Model::load(model_path);
   }
 
-  RunDescription description{
-      .model_path = model_path,
-      .model_name = model->config().name,
-      .isa = std::string(kernels::isa_level_name(kernels::active_isa_level())),
-      .weight_placement = model->placement(),
-      .session_memory = (base.allocator ? base.allocator : default_buffer_allocator())->describe(),
-      .limits_source = peak_read.empty() || peak_gflops.empty() ? "measured" : "given",
-      .n_prompt = base.n_prompt,
-      .n_gen = base.n_gen,
-      .repetitions = base.repetitions};
+  RunDescription description{.model_path = model_path,
+                             .model_name = model->config().name,
+                             .isa = std::string(kernels::isa_level_name(kernels::active_isa_level())),
+                             .weight_placement = model->placement(),
+                             .limits_source = peak_read.empty() || peak_gflops.empty() ? "measured" : "given",
+                             .n_prompt = base.n_prompt,
+                             .n_gen = base.n_gen,
+                             .repetitions = base.repetitions};
   for (const GgufTensorInfo& t : model->file().tensors())
     if (is_streamed_weight(t, *model)) {
       description.weight_bytes_per_token += t.n_bytes;
@@ -167,6 +165,8 @@ int run(int argc, char** argv) {
     r.throughput = measure_throughput(model, o);
     results.push_back(std::move(r));
   }
+  // After the runs: an allocator can only tell where its buffers went once it has handed them out.
+  description.session_memory = (base.allocator ? base.allocator : default_buffer_allocator())->describe();
   if (json)
     print_json(description, results);
   else

@@ -2,7 +2,6 @@
 
 #include <unistd.h>
 
-#include <atomic>
 #include <cstdio>
 #include <filesystem>
 
@@ -54,7 +53,7 @@ class HugetlbfsBufferAllocator final : public BufferAllocator {
 
  private:
   fs::path directory_;
-  std::atomic<uint64_t> next_ = 0;
+  uint64_t next_ = 0;
   std::string fell_back_;
 };
 

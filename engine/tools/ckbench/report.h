@@ -17,8 +17,8 @@ struct RunDescription {
   uint64_t matmul_parameters = 0;       // weights taking part in matrix products
   std::string isa;
   std::string weight_placement;
-  std::string session_memory;
-  std::string limits_source;  // "measured" or "given"
+  std::string session_memory = {};  // filled in after the runs
+  std::string limits_source;        // "measured" or "given"
   int64_t n_prompt = 0;
   int64_t n_gen = 0;
   int repetitions = 0;
