@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <type_traits>
 
 #include "exit_status.h"
 
@@ -106,92 +107,71 @@ BusValue Message::read_variant() {
   char inner = 0;
   const char* inner_contents = nullptr;
   check_message(sd_bus_message_peek_type(message_, &inner, &inner_contents), "inspect a variant in");
-  BusValue value;
-  const auto read = [&](auto& slot) {
-    check_message(sd_bus_message_read_basic(message_, inner, &slot), "read");
+  // Reads one basic value of D-Bus type `type` as Wire and keeps it as Stored (integers widen).
+  const auto read = [&]<typename Wire, typename Stored>(std::type_identity<Wire>,
+                                                        std::type_identity<Stored>) {
+    Wire wire{};
+    check_message(sd_bus_message_read_basic(message_, inner, &wire), "read a value from");
+    return BusValue(Stored(wire));
   };
+  BusValue value;
   switch (inner) {
     case 's':
     case 'o':
-    case 'g': {
-      const char* text = nullptr;
-      read(text);
-      value = std::string(text);
+    case 'g':
+      value = read(std::type_identity<const char*>{}, std::type_identity<std::string>{});
       break;
-    }
-    case 'b': {
-      int flag = 0;
-      read(flag);
-      value = flag != 0;
+    case 'b':
+      value = read(std::type_identity<int>{}, std::type_identity<bool>{});
       break;
-    }
-    case 'y': {
-      uint8_t number = 0;
-      read(number);
-      value = uint64_t{number};
+    case 'y':
+      value = read(std::type_identity<uint8_t>{}, std::type_identity<uint64_t>{});
       break;
-    }
-    case 'q': {
-      uint16_t number = 0;
-      read(number);
-      value = uint64_t{number};
+    case 'q':
+      value = read(std::type_identity<uint16_t>{}, std::type_identity<uint64_t>{});
       break;
-    }
-    case 'u': {
-      uint32_t number = 0;
-      read(number);
-      value = uint64_t{number};
+    case 'u':
+      value = read(std::type_identity<uint32_t>{}, std::type_identity<uint64_t>{});
       break;
-    }
-    case 't': {
-      uint64_t number = 0;
-      read(number);
-      value = number;
+    case 't':
+      value = read(std::type_identity<uint64_t>{}, std::type_identity<uint64_t>{});
       break;
-    }
-    case 'n': {
-      int16_t number = 0;
-      read(number);
-      value = int64_t{number};
+    case 'n':
+      value = read(std::type_identity<int16_t>{}, std::type_identity<int64_t>{});
       break;
-    }
-    case 'i': {
-      int32_t number = 0;
-      read(number);
-      value = int64_t{number};
+    case 'i':
+      value = read(std::type_identity<int32_t>{}, std::type_identity<int64_t>{});
       break;
-    }
-    case 'x': {
-      int64_t number = 0;
-      read(number);
-      value = number;
+    case 'x':
+      value = read(std::type_identity<int64_t>{}, std::type_identity<int64_t>{});
       break;
-    }
-    case 'd': {
-      double number = 0;
-      read(number);
-      value = number;
+    case 'd':
+      value = read(std::type_identity<double>{}, std::type_identity<double>{});
       break;
-    }
     default:
       if (inner == 'a' && (std::strcmp(inner_contents, "s") == 0 || std::strcmp(inner_contents, "o") == 0)) {
-        std::vector<std::string> texts;
-        check_message(sd_bus_message_enter_container(message_, 'a', inner_contents), "open an array in");
-        const char* text = nullptr;
-        while (true) {
-          const int got = sd_bus_message_read_basic(message_, inner_contents[0], &text);
-          check_message(got, "read an array element from");
-          if (got == 0) break;
-          texts.emplace_back(text);
-        }
-        check_message(sd_bus_message_exit_container(message_), "close an array in");
-        value = std::move(texts);
+        value = read_string_array(inner_contents[0]);
       } else {
         check_message(sd_bus_message_skip(message_, nullptr), "skip a value in");
       }
   }
   check_message(sd_bus_message_exit_container(message_), "close a variant in");
   return value;
+}
+
+std::vector<std::string> Message::read_string_array(char element_type) {
+  const char contents[] = {element_type, '\0'};
+  check_message(sd_bus_message_enter_container(message_, 'a', contents), "open an array in");
+  std::vector<std::string> texts;
+  for (;;) {
+    const char* text = nullptr;
+    const int got = sd_bus_message_read_basic(message_, element_type, &text);
+    check_message(got, "read an array element from");
+    if (got == 0) break;
+    texts.emplace_back(text);
+  }
+  check_message(sd_bus_message_exit_container(message_), "close an array in");
+  return texts;
 }
 
 MethodCall::MethodCall(sd_bus* bus, const char* path, const char* interface, const char* method) {
@@ -297,8 +277,8 @@ Message BusClient::invoke(const MethodCall& call, Wait wait) {
     sd_bus_message_unref(pending.reply);
     std::rethrow_exception(std::exchange(handler_failure_, nullptr));
   }
-  Message reply(pending.reply);
-  sd_bus_message_unref(pending.reply);
+  Message reply(pending.reply);         // takes its own reference...
+  sd_bus_message_unref(pending.reply);  // ...so the callback's one is dropped
   if (const sd_bus_error* error = sd_bus_message_get_error(pending.reply)) {
     throw error_from_reply(error, choice_.describe());
   }

@@ -10,6 +10,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "bus_value.h"
 
@@ -45,6 +46,7 @@ class Message {
 
  private:
   BusValue read_variant();
+  std::vector<std::string> read_string_array(char element_type);  // as or ao
   sd_bus_message* message_;
 };
 

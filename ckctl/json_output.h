@@ -17,6 +17,7 @@ std::string json_array(const std::vector<std::string>& elements);
 class JsonObject {
  public:
   JsonObject& add(std::string_view key, std::string_view text);
+  // Without this, a string literal would convert to bool and pick add(key, bool).
   JsonObject& add(std::string_view key, const char* text) { return add(key, std::string_view(text)); }
   JsonObject& add(std::string_view key, uint64_t number);
   JsonObject& add(std::string_view key, int64_t number);
