@@ -89,7 +89,10 @@ void Manager::create_tenant(const TenantRecord& request) {
 
 void Manager::remove_tenant(const std::string& name) {
   Tenant& removed = tenant(name);
-  while (!removed.models.empty()) unload_model(name, removed.models.begin()->first);
+  while (!removed.models.empty()) {
+    const std::string model_name = removed.models.begin()->first;  // a copy: unloading erases the key
+    unload_model(name, model_name);
+  }
   tenants_.erase(name);
   log(LogLevel::info, "tenant " + name + " removed");
   if (listener_) listener_->tenant_removed(name);

@@ -29,13 +29,15 @@ MemoryMapping map_read_only(const fs::path& source, std::uint64_t bytes) {
   return MemoryMapping(address, bytes);
 }
 
-// One name per (file, node), so that two nodes' copies of a file live side by side.
-std::string copy_name(const FileIdentity& identity, std::optional<int> node) {
-  char name[128];
+// One name per copy: the file, the node and a sequence number, so that a copy made while an older one of
+// the same file is being released (or one a crashed ckd left behind) never shares its name.
+std::string copy_name(const FileIdentity& identity, std::optional<int> node, std::uint64_t sequence) {
+  char name[160];
   std::snprintf(
-      name, sizeof name, "%llx-%llu-%llu-%lld-%s.gguf", static_cast<unsigned long long>(identity.device),
+      name, sizeof name, "%llx-%llu-%llu-%lld-%s-%llu.gguf", static_cast<unsigned long long>(identity.device),
       static_cast<unsigned long long>(identity.inode), static_cast<unsigned long long>(identity.size),
-      static_cast<long long>(identity.mtime_ns), node ? ("node" + std::to_string(*node)).c_str() : "any");
+      static_cast<long long>(identity.mtime_ns), node ? ("node" + std::to_string(*node)).c_str() : "any",
+      static_cast<unsigned long long>(sequence));
   return name;
 }
 
@@ -87,7 +89,7 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
   const MemoryMapping original = map_read_only(source, bytes);
   std::string why_not_hugetlbfs = "no hugetlbfs mount";
   if (hugetlbfs_directory_) {
-    const fs::path copy_path = *hugetlbfs_directory_ / copy_name(key.identity, key.node);
+    const fs::path copy_path = *hugetlbfs_directory_ / copy_name(key.identity, key.node, ++copies_made_);
     try {
       HugePageFile copy = HugePageFile::create(copy_path, bytes);
       try {

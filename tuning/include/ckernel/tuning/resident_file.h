@@ -71,7 +71,7 @@ class ResidentFileStore {
   std::shared_ptr<const ResidentFile> acquire(const std::filesystem::path& source, std::optional<int> node,
                                               const CopyProgress& progress = {});
 
-  // Copies somebody still holds.
+  // Copies somebody still holds. Like acquire(), to be called from one thread at a time.
   std::size_t live_copies() const;
 
  private:
@@ -86,6 +86,7 @@ class ResidentFileStore {
   std::optional<std::filesystem::path> hugetlbfs_directory_;
   CopyEngine& copy_engine_;
   std::map<Key, std::weak_ptr<const ResidentFile>> copies_;
+  std::uint64_t copies_made_ = 0;
 };
 
 }  // namespace ckernel::tuning
