@@ -9,6 +9,8 @@ packages=(
   libboost-program-options-dev
   libnuma-dev libcgroup-dev libaccel-config-dev libsystemd-dev
   uuid-dev                         # libaccel_config.h includes <uuid/uuid.h> but the -dev does not depend on it
+  dbus systemd util-linux passwd   # dbus-daemon, busctl, setpriv, useradd for the daemon tests and the demo
+  git debhelper lintian debootstrap systemd-container  # the Debian package and its booted-system test
 )
 
 missing=()
