@@ -468,21 +468,30 @@ struct Q45KDot {
       return _mm_cvtss_f32(mins);
   }
 
-  template <int R, int T>
-  static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
-                   int64_t b) {
+  // What R rows' block b holds besides the quants (6-bit scales and mins, super-block factors), unpacked
+  // once for every token of a tile.
+  template <int R>
+  struct BlockHeaders {
     const Block* wb[R];
     uint8_t scales[R][8];
     __m128i mins16[R];
     float dw[R], dminw[R];
-    for (int r = 0; r < R; ++r) {
-      wb[r] = &block_at<Block>(w[r], b);
-      const __m128i scales_mins = unpack_scales_mins(wb[r]->scales);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(scales[r]), scales_mins);
-      mins16[r] = _mm_cvtepu8_epi16(_mm_srli_si128(scales_mins, 8));
-      dw[r] = half_to_float(wb[r]->d);
-      dminw[r] = half_to_float(wb[r]->dmin);
+    BlockHeaders(const std::byte* const (&w)[R], int64_t b) {
+      for (int r = 0; r < R; ++r) {
+        wb[r] = &block_at<Block>(w[r], b);
+        const __m128i scales_mins = unpack_scales_mins(wb[r]->scales);
+        _mm_storel_epi64(reinterpret_cast<__m128i*>(scales[r]), scales_mins);
+        mins16[r] = _mm_cvtepu8_epi16(_mm_srli_si128(scales_mins, 8));
+        dw[r] = half_to_float(wb[r]->d);
+        dminw[r] = half_to_float(wb[r]->dmin);
+      }
     }
+  };
+
+  template <int R, int T>
+  static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+                   int64_t b) {
+    const BlockHeaders<R> headers(w, b);
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
 
@@ -492,8 +501,8 @@ struct Q45KDot {
     for (int c = 0; c < 8; ++c) {
       __m256i q[R], scale16[R];
       for (int r = 0; r < R; ++r) {
-        q[r] = chunk(*wb[r], c);
-        scale16[r] = _mm256_set1_epi16(scales[r][c]);
+        q[r] = chunk(*headers.wb[r], c);
+        scale16[r] = _mm256_set1_epi16(headers.scales[r][c]);
       }
       for (int t = 0; t < T; ++t) {
         const __m256i xq = load32(xb[t]->quants + 32 * c);
@@ -503,9 +512,10 @@ struct Q45KDot {
     for (int t = 0; t < T; ++t) {
       const float dx = xb[t]->scale;
       for (int r = 0; r < R; ++r) {
-        acc[r][t].mins = add_mins(acc[r][t].mins, -dx * dminw[r], mins_products(mins16[r], *xb[t]));
-        acc[r][t].lanes =
-            _mm256_fmadd_ps(_mm256_set1_ps(dx * dw[r]), _mm256_cvtepi32_ps(sums[r][t]), acc[r][t].lanes);
+        acc[r][t].mins =
+            add_mins(acc[r][t].mins, -dx * headers.dminw[r], mins_products(headers.mins16[r], *xb[t]));
+        acc[r][t].lanes = _mm256_fmadd_ps(_mm256_set1_ps(dx * headers.dw[r]), _mm256_cvtepi32_ps(sums[r][t]),
+                                          acc[r][t].lanes);
       }
     }
   }
@@ -539,18 +549,7 @@ struct Q45KDotPairs {
   static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
     constexpr int P = R / 2;
-    const Block* wb[R];
-    uint8_t scales[R][8];
-    __m128i mins16[R];
-    float dw[R], dminw[R];
-    for (int r = 0; r < R; ++r) {
-      wb[r] = &block_at<Block>(w[r], b);
-      const __m128i scales_mins = unpack_scales_mins(wb[r]->scales);
-      _mm_storel_epi64(reinterpret_cast<__m128i*>(scales[r]), scales_mins);
-      mins16[r] = _mm_cvtepu8_epi16(_mm_srli_si128(scales_mins, 8));
-      dw[r] = half_to_float(wb[r]->d);
-      dminw[r] = half_to_float(wb[r]->dmin);
-    }
+    const typename Row::template BlockHeaders<R> headers(w, b);
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
 
@@ -560,8 +559,9 @@ struct Q45KDotPairs {
     for (int c = 0; c < 8; ++c) {
       __m512i q[P], scale16[P];
       for (int i = 0; i < P; ++i) {
-        q[i] = pair_rows(Row::chunk(*wb[2 * i], c), Row::chunk(*wb[2 * i + 1], c));
-        scale16[i] = pair_rows(_mm256_set1_epi16(scales[2 * i][c]), _mm256_set1_epi16(scales[2 * i + 1][c]));
+        q[i] = pair_rows(Row::chunk(*headers.wb[2 * i], c), Row::chunk(*headers.wb[2 * i + 1], c));
+        scale16[i] = pair_rows(_mm256_set1_epi16(headers.scales[2 * i][c]),
+                               _mm256_set1_epi16(headers.scales[2 * i + 1][c]));
       }
       for (int t = 0; t < T; ++t) {
         const __m512i xq = both_halves(xb[t]->quants + 32 * c);
@@ -573,10 +573,10 @@ struct Q45KDotPairs {
       for (int i = 0; i < P; ++i) {
         for (int h = 0; h < 2; ++h) {
           const int r = 2 * i + h;
-          acc[i][t].mins[h] =
-              Row::add_mins(acc[i][t].mins[h], -dx * dminw[r], mins_products(mins16[r], *xb[t]));
+          acc[i][t].mins[h] = Row::add_mins(acc[i][t].mins[h], -dx * headers.dminw[r],
+                                            mins_products(headers.mins16[r], *xb[t]));
         }
-        const __m512 d = pair_rows(dx * dw[2 * i], dx * dw[2 * i + 1]);
+        const __m512 d = pair_rows(dx * headers.dw[2 * i], dx * headers.dw[2 * i + 1]);
         acc[i][t].lanes = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t].lanes);
       }
     }
