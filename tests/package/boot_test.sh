@@ -54,12 +54,25 @@ fi
 tree=$(mktemp -d /var/tmp/ckernel-boot.XXXXXX)
 machine=$(basename "$tree")
 nspawn_pid=
+# Without a systemd on the host, nspawn and the container's systemd make their cgroups (payload,
+# supervisor, system.slice, init.scope, ...) right in the host's hierarchies. They are removed again once
+# the machine is down, deepest first: a sibling cgroup left on all CPUs would stop later tenants from
+# getting exclusive CPUs.
+cgroups_before=$(find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort)
+remove_new_cgroups() {
+  local dir
+  find /sys/fs/cgroup -mindepth 1 -type d 2>/dev/null | sort | comm -13 <(echo "$cgroups_before") - |
+    awk '{ print length($0) " " $0 }' | sort -rn | cut -d' ' -f2- | while read -r dir; do
+      rmdir "$dir" 2>/dev/null || echo "boot_test: could not remove cgroup $dir" >&2
+    done
+}
 cleanup() {
   if [[ -n $nspawn_pid ]] && kill -0 "$nspawn_pid" 2>/dev/null; then
     kill -TERM "$nspawn_pid" # nspawn asks the container's systemd to halt
     for _ in $(seq 60); do kill -0 "$nspawn_pid" 2>/dev/null || break; sleep 1; done
     kill -KILL "$nspawn_pid" 2>/dev/null || true
   fi
+  remove_new_cgroups
   rm -rf "$tree" "$tree.console" "/run/systemd/nspawn/propagate/$machine"
 }
 trap cleanup EXIT
