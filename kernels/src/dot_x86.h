@@ -23,6 +23,7 @@
 #include <cstdint>
 
 #include "blocks.h"
+#include "gcc_bug_105593.h"
 #include "kernel_table.h"
 
 namespace ck::kernels::CK_SIMD_LEVEL {
@@ -70,9 +71,7 @@ float reduce16(__m256 low, __m256 high) { return hsum8(_mm256_add_ps(high, low))
 // Two rows side by side in a 512-bit register: row 2i in lanes 0-7, row 2i + 1 in lanes 8-15. GCC 12
 // reports the _mm512_undefined_*() inside the 512-bit insert and broadcast intrinsics as uninitialized
 // (GCC bug 105593); nothing here reads an undefined lane, hence the pragmas around the pair kernels.
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+CK_GCC_105593_BEGIN
 __m512i pair_rows(__m256i low, __m256i high) {
   return _mm512_inserti64x4(_mm512_castsi256_si512(low), high, 1);
 }
@@ -83,7 +82,7 @@ __m512 pair_rows(float low, float high) {
 __m512i both_halves(const void* p) {
   return _mm512_broadcast_i64x4(_mm256_loadu_si256(static_cast<const __m256i*>(p)));
 }
-#pragma GCC diagnostic pop
+CK_GCC_105593_END
 
 // hsum8 of one row of a pair (part 0 or 1).
 float hsum8_of_row(__m512 v, int part) {
@@ -293,9 +292,7 @@ struct SymmetricBlockDot {
 };
 
 #if defined(__AVX512F__)
-#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+CK_GCC_105593_BEGIN
 // The same arithmetic with two rows per 512-bit register (row 2i in lanes 0-7, row 2i + 1 in lanes 8-15,
 // the token's block broadcast to both halves): each lane still sees exactly its own row's operations,
 // and every instruction serves two outputs.
@@ -344,7 +341,7 @@ struct SymmetricBlockDotPairs {
   }
 };
 
-#pragma GCC diagnostic pop
+CK_GCC_105593_END
 
 template <class Block>
 using SymmetricDot = SymmetricBlockDotPairs<Block>;
@@ -522,9 +519,7 @@ struct Q45KDot {
 };
 
 #if defined(__AVX512F__)
-#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+CK_GCC_105593_BEGIN
 // Q4_K/Q5_K with two rows per 512-bit register, as SymmetricBlockDotPairs: the integer chunks and the
 // quant lanes of rows 2i and 2i + 1 side by side; the mins stay per row.
 struct KPairAcc {
@@ -582,7 +577,7 @@ struct Q45KDotPairs {
     }
   }
 };
-#pragma GCC diagnostic pop
+CK_GCC_105593_END
 
 template <class Block>
 using KQuantDot = Q45KDotPairs<Block>;
@@ -643,9 +638,7 @@ struct Q6KDot {
 };
 
 #if defined(__AVX512F__)
-#pragma GCC diagnostic push  // GCC bug 105593, see pair_rows
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
+CK_GCC_105593_BEGIN
 // Q6_K with two rows per 512-bit register, as SymmetricBlockDotPairs.
 struct Q6KDotPairs {
   using Acc = __m512;
@@ -694,7 +687,7 @@ struct Q6KDotPairs {
       }
   }
 };
-#pragma GCC diagnostic pop
+CK_GCC_105593_END
 using Q6KQuantDot = Q6KDotPairs;
 #else
 using Q6KQuantDot = Q6KDot;

@@ -2,11 +2,10 @@
 // (ggml_v_expf below is ggml's, instruction for instruction).
 // GCC 12's AVX-512 intrinsics fill their unused pass-through operands with _mm512_undefined_ps(), a
 // self-initialised variable its uninitialised-use warnings then report (GCC bug 105593).
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#include "gcc_bug_105593.h"
+CK_GCC_105593_BEGIN
 #include <immintrin.h>
-#pragma GCC diagnostic pop
+CK_GCC_105593_END
 
 #include "op_kernels.h"
 #include "ops_simd.h"
