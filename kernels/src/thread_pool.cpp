@@ -86,7 +86,9 @@ void ThreadPool::run_part(int index) const {
 
 void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
   if (n <= 0) return;
-  if (n_threads_ == 1) {
+  // A single item (a decoded token's activations, say) is one thread's work: waking the others for it
+  // would only cost a barrier. Who runs it does not change its result.
+  if (n_threads_ == 1 || n == 1) {
     fn(0, n);
     return;
   }

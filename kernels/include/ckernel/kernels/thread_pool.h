@@ -52,7 +52,8 @@ class ThreadPool {
   const std::vector<int>& pinned_cpus() const { return pinned_cpus_; }
 
   // Calls fn(begin, end) over [0, n) cut into one contiguous range per thread (part i is
-  // [n * i / size, n * (i + 1) / size)); returns when all are done. The calling thread takes part 0.
+  // [n * i / size, n * (i + 1) / size), except that a single item runs on the calling thread); returns
+  // when all are done. The calling thread takes part 0.
   // Not reentrant: fn must not call parallel_for on the same pool.
   void parallel_for(int64_t n, RangeFunction fn);
 
