@@ -179,6 +179,23 @@ float finish(const typename K::Acc& acc, int part) {
     return K::finish(acc, part);
 }
 
+// How far ahead of the rows being computed the first pass over them prefetches: about what one core keeps
+// in flight to hide memory latency (latency times bandwidth is a few KiB).
+constexpr size_t kPrefetchDistance = 8192;
+
+// Decode streams every weight byte once, R rows side by side: R streams of one row each (a 1024-wide Q8_0
+// row is 17 cache lines), too short for the hardware prefetchers to lock on to. Left alone, the tile waited
+// on every row's first lines and streamed at a third of the read bandwidth, though one long row at a time
+// did not. So the first pass over a tile's rows (all of decode; the first token tile in prefill, which
+// brings the rows into cache for the others) prefetches the same block of rows a whole number of tiles
+// further on. Together the tiles then read one sequential stream, kept ahead of the arithmetic.
+template <int R>
+void prefetch_block(const std::byte* const (&w)[R], size_t begin, size_t end, size_t distance) {
+  for (int r = 0; r < R; ++r)
+    for (size_t offset = begin; offset < end; offset += 64)
+      _mm_prefetch(reinterpret_cast<const char*>(w[r] + distance + offset), _MM_HINT_T0);
+}
+
 template <class K, int R, int T>
 void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   constexpr int P = rows_per_acc<K>();
@@ -194,7 +211,16 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   for (int a = 0; a < R / P; ++a)
     for (int t = 0; t < T; ++t) acc[a][t] = K::zero();
   const int64_t blocks = p.n / K::kBlockElements;
-  for (int64_t b = 0; b < blocks; ++b) K::template step<R, T>(acc, w, x, b);
+  const size_t tile_bytes = R * p.weight_stride;
+  const bool prefetch = t0 == 0 && r0 + R < p.rows;
+  const size_t distance = prefetch ? (kPrefetchDistance + tile_bytes - 1) / tile_bytes * tile_bytes : 0;
+  const size_t block_bytes = p.weight_stride / static_cast<size_t>(blocks);
+  for (int64_t b = 0; b < blocks; ++b) {
+    if (prefetch)
+      prefetch_block<R>(w, static_cast<size_t>(b) * block_bytes, static_cast<size_t>(b + 1) * block_bytes,
+                        distance);
+    K::template step<R, T>(acc, w, x, b);
+  }
   for (int r = 0; r < rows_here; ++r)
     for (int t = 0; t < T; ++t)
       p.out[static_cast<size_t>(t0 + t) * p.out_stride + static_cast<size_t>(r0 + r)] =
@@ -506,81 +532,103 @@ struct Q45KDot {
         for (int r = 0; r < R; ++r) sums[r][t] = dot_u8s8_scaled(sums[r][t], q[r], xq, scale16[r]);
       }
     }
-    for (int t = 0; t < T; ++t) {
-      const float dx = xb[t]->scale;
-      for (int r = 0; r < R; ++r) {
-        acc[r][t].mins =
-            add_mins(acc[r][t].mins, -dx * headers.dminw[r], mins_products(headers.mins16[r], *xb[t]));
-        acc[r][t].lanes = _mm256_fmadd_ps(_mm256_set1_ps(dx * headers.dw[r]), _mm256_cvtepi32_ps(sums[r][t]),
-                                          acc[r][t].lanes);
-      }
-    }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) accumulate(acc[r][t], headers, r, *xb[t], sums[r][t]);
+  }
+
+  // A super-block's share of one output, from its integer lane sums.
+  template <int R>
+  static void accumulate(Acc& acc, const BlockHeaders<R>& headers, int r, const BlockQ8_K& xb, __m256i sums) {
+    const float dx = xb.scale;
+    acc.mins = add_mins(acc.mins, -dx * headers.dminw[r], mins_products(headers.mins16[r], xb));
+    acc.lanes = _mm256_fmadd_ps(_mm256_set1_ps(dx * headers.dw[r]), _mm256_cvtepi32_ps(sums), acc.lanes);
   }
 };
 
 #if defined(__AVX512F__)
 CK_GCC_105593_BEGIN
-// Q4_K/Q5_K with two rows per 512-bit register, as SymmetricBlockDotPairs: the integer chunks and the
-// quant lanes of rows 2i and 2i + 1 side by side; the mins stay per row.
-struct KPairAcc {
-  __m512 lanes;
-  __m128 mins[2];
-};
+// The K-quants at the AVX-512 levels hold two consecutive 32-element chunks of one row per register: chunk
+// 2k in the low 256 bits, chunk 2k + 1 in the high. Q4_K and Q5_K keep chunks 2k and 2k + 1 in the low and
+// high nibbles of the same 32 bytes, Q6_K two chunks in 64 consecutive bytes, and Q8_K the activations of
+// both in 64 consecutive bytes: so one load and a variable shift unpack the weights, and the activations go
+// straight from memory into the multiply. The two halves' integer lane sums are added before the
+// super-block's FMA, which leaves exactly the eight lanes the 256-bit kernel (and ggml) has: integer sums
+// are exact in any order.
+
+// The 16-bit words 8i..8i + 7 set to v[i].
+__m512i words_by_quarter(int a, int b, int c, int d) {
+  const auto quarter = [](int v) {
+    return static_cast<long long>(static_cast<uint16_t>(v) * 0x0001000100010001ull);
+  };
+  return _mm512_set_epi64(quarter(d), quarter(d), quarter(c), quarter(c), quarter(b), quarter(b), quarter(a),
+                          quarter(a));
+}
+
+// The 16-bit words 0-15 set to a, 16-31 to b.
+__m512i words_by_half(int a, int b) { return words_by_quarter(a, a, b, b); }
+
+// Lane l of the low half plus lane l of the high half.
+__m256i fold_halves(__m512i v) {
+  return _mm256_add_epi32(_mm512_castsi512_si256(v), _mm512_extracti64x4_epi64(v, 1));
+}
 
 template <class Block>
-struct Q45KDotPairs {
+struct Q45KDotChunkPairs {
   using Row = Q45KDot<Block>;
-  using Acc = KPairAcc;
-  static constexpr int kRowsPerAcc = 2;
+  using Acc = typename Row::Acc;
   static constexpr int kBlockElements = 256;
-  static constexpr int kTileRows = 2;
+  static constexpr int kTileRows = 4;
   static constexpr int kTileTokens = 4;
-  static Acc zero() { return {_mm512_setzero_ps(), {_mm_setzero_ps(), _mm_setzero_ps()}}; }
-  static float finish(const Acc& acc, int part) {
-    return hsum8_of_row(acc.lanes, part) + Row::finish_mins(acc.mins[part]);
+  static Acc zero() { return Row::zero(); }
+  static float finish(const Acc& acc) { return Row::finish(acc); }
+
+  // Unsigned quants of chunks 2k and 2k + 1; `pair` is words_by_half(2k, 2k + 1).
+  static __m512i chunk_pair(const Block& wb, int k, __m512i pair) {
+    const __m512i packed = _mm512_broadcast_i64x4(load32(wb.quants + 32 * k));
+    const __m512i nibbles =
+        _mm512_and_si512(_mm512_srlv_epi16(packed, words_by_half(0, 4)), _mm512_set1_epi8(0x0F));
+    if constexpr (Row::kVectorMins) {
+      return nibbles;
+    } else {
+      const __m512i high = _mm512_srlv_epi16(_mm512_broadcast_i64x4(load32(wb.high_bits)), pair);
+      return _mm512_or_si512(nibbles, _mm512_and_si512(_mm512_slli_epi16(high, 4), _mm512_set1_epi8(0x10)));
+    }
   }
 
   template <int R, int T>
-  static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+  static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
-    constexpr int P = R / 2;
     const typename Row::template BlockHeaders<R> headers(w, b);
+    __m512i scale_words[R];  // words 0-7: the eight sub-block scales
+    for (int r = 0; r < R; ++r)
+      scale_words[r] = _mm512_castsi256_si512(
+          _mm256_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(headers.scales[r]))));
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
 
-    __m512i sums[P][T];
-    for (int i = 0; i < P; ++i)
-      for (int t = 0; t < T; ++t) sums[i][t] = _mm512_setzero_si512();
-    for (int c = 0; c < 8; ++c) {
-      __m512i q[P], scale16[P];
-      for (int i = 0; i < P; ++i) {
-        q[i] = pair_rows(Row::chunk(*headers.wb[2 * i], c), Row::chunk(*headers.wb[2 * i + 1], c));
-        scale16[i] = pair_rows(_mm256_set1_epi16(headers.scales[2 * i][c]),
-                               _mm256_set1_epi16(headers.scales[2 * i + 1][c]));
+    __m512i sums[R][T];
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) sums[r][t] = _mm512_setzero_si512();
+    __m512i pair = words_by_half(0, 1);
+    for (int k = 0; k < 4; ++k, pair = _mm512_add_epi16(pair, _mm512_set1_epi16(2))) {
+      __m512i q[R], scale16[R];
+      for (int r = 0; r < R; ++r) {
+        q[r] = chunk_pair(*headers.wb[r], k, pair);
+        scale16[r] = _mm512_permutexvar_epi16(pair, scale_words[r]);
       }
       for (int t = 0; t < T; ++t) {
-        const __m512i xq = both_halves(xb[t]->quants + 32 * c);
-        for (int i = 0; i < P; ++i) sums[i][t] = dot_u8s8_scaled(sums[i][t], q[i], xq, scale16[i]);
+        const __m512i xq = _mm512_loadu_si512(xb[t]->quants + 64 * k);
+        for (int r = 0; r < R; ++r) sums[r][t] = dot_u8s8_scaled(sums[r][t], q[r], xq, scale16[r]);
       }
     }
-    for (int t = 0; t < T; ++t) {
-      const float dx = xb[t]->scale;
-      for (int i = 0; i < P; ++i) {
-        for (int h = 0; h < 2; ++h) {
-          const int r = 2 * i + h;
-          acc[i][t].mins[h] = Row::add_mins(acc[i][t].mins[h], -dx * headers.dminw[r],
-                                            mins_products(headers.mins16[r], *xb[t]));
-        }
-        const __m512 d = pair_rows(dx * headers.dw[2 * i], dx * headers.dw[2 * i + 1]);
-        acc[i][t].lanes = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t].lanes);
-      }
-    }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) Row::accumulate(acc[r][t], headers, r, *xb[t], fold_halves(sums[r][t]));
   }
 };
 CK_GCC_105593_END
 
 template <class Block>
-using KQuantDot = Q45KDotPairs<Block>;
+using KQuantDot = Q45KDotChunkPairs<Block>;
 #else
 template <class Block>
 using KQuantDot = Q45KDot<Block>;
@@ -639,56 +687,71 @@ struct Q6KDot {
 
 #if defined(__AVX512F__)
 CK_GCC_105593_BEGIN
-// Q6_K with two rows per 512-bit register, as SymmetricBlockDotPairs.
-struct Q6KDotPairs {
-  using Acc = __m512;
-  static constexpr int kRowsPerAcc = 2;
+// Q6_K with two chunks per register, as Q45KDotChunkPairs.
+struct Q6KDotChunkPairs {
+  using Acc = Q6KDot::Acc;
   static constexpr int kBlockElements = 256;
-  static constexpr int kTileRows = 2;
+  static constexpr int kTileRows = 4;
   static constexpr int kTileTokens = 4;
-  static Acc zero() { return _mm512_setzero_ps(); }
-  static float finish(Acc acc, int part) { return hsum8_of_row(acc, part); }
+  static Acc zero() { return Q6KDot::zero(); }
+  static float finish(Acc acc) { return Q6KDot::finish(acc); }
 
-  static __m256i scales_of_chunk(const BlockQ6_K& wb, int c) {
-    return _mm256_set_m128i(_mm_set1_epi16(wb.scales[2 * c + 1]), _mm_set1_epi16(wb.scales[2 * c]));
+  // Signed quants of chunks 2k and 2k + 1: chunk c's low four bits are in the nibbles of 32 bytes at
+  // low_bits + 64 (c / 4) + 32 (c % 2) (low nibbles for c % 4 < 2), its high two bits in bits 2 (c % 4)
+  // of the 32 bytes at high_bits + 32 (c / 4).
+  static __m512i chunk_pair(const BlockQ6_K& wb, int k) {
+    const int half = k / 2, high_nibbles = k % 2;
+    const __m512i low = _mm512_loadu_si512(wb.low_bits + 64 * half);
+    const __m512i nibbles =
+        _mm512_and_si512(high_nibbles ? _mm512_srli_epi16(low, 4) : low, _mm512_set1_epi8(0x0F));
+    const __m512i high_bits = _mm512_broadcast_i64x4(load32(wb.high_bits + 32 * half));
+    const __m512i high = _mm512_and_si512(
+        _mm512_slli_epi16(_mm512_srlv_epi16(high_bits, words_by_half(4 * high_nibbles, 4 * high_nibbles + 2)),
+                          4),
+        _mm512_set1_epi8(0x30));
+    return _mm512_sub_epi8(_mm512_or_si512(nibbles, high), _mm512_set1_epi8(32));
   }
 
   template <int R, int T>
-  static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+  static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
-    constexpr int P = R / 2;
     const BlockQ6_K* wb[R];
-    for (int r = 0; r < R; ++r) wb[r] = &block_at<BlockQ6_K>(w[r], b);
+    __m512i scale_words[R];  // words 0-15: the sixteen scales, one per 16 elements
+    for (int r = 0; r < R; ++r) {
+      wb[r] = &block_at<BlockQ6_K>(w[r], b);
+      scale_words[r] = _mm512_castsi256_si512(
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb[r]->scales))));
+    }
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
-    __m512i sums[P][T];
-    for (int i = 0; i < P; ++i)
-      for (int t = 0; t < T; ++t) sums[i][t] = _mm512_setzero_si512();
-    for (int c = 0; c < 8; ++c) {
-      __m512i abs_q[P], scale16[P];
-      __mmask64 negative[P];
-      for (int i = 0; i < P; ++i) {
-        const __m512i q = pair_rows(Q6KDot::chunk(*wb[2 * i], c), Q6KDot::chunk(*wb[2 * i + 1], c));
-        abs_q[i] = _mm512_abs_epi8(q);
-        negative[i] = _mm512_movepi8_mask(q);
-        scale16[i] = pair_rows(scales_of_chunk(*wb[2 * i], c), scales_of_chunk(*wb[2 * i + 1], c));
+    __m512i sums[R][T];
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) sums[r][t] = _mm512_setzero_si512();
+    // Words 8i..8i+7 of chunk pair k take scale 4k + i.
+    __m512i scale_index = words_by_quarter(0, 1, 2, 3);
+    for (int k = 0; k < 4; ++k, scale_index = _mm512_add_epi16(scale_index, _mm512_set1_epi16(4))) {
+      __m512i abs_q[R], scale16[R];
+      __mmask64 negative[R];
+      for (int r = 0; r < R; ++r) {
+        const __m512i q = chunk_pair(*wb[r], k);
+        abs_q[r] = _mm512_abs_epi8(q);
+        negative[r] = _mm512_movepi8_mask(q);
+        scale16[r] = _mm512_permutexvar_epi16(scale_index, scale_words[r]);
       }
       for (int t = 0; t < T; ++t) {
-        const __m512i xq = both_halves(xb[t]->quants + 32 * c);
-        for (int i = 0; i < P; ++i)
-          sums[i][t] = dot_u8s8_scaled(sums[i][t], abs_q[i], sign_of(xq, negative[i]), scale16[i]);
+        const __m512i xq = _mm512_loadu_si512(xb[t]->quants + 64 * k);
+        for (int r = 0; r < R; ++r)
+          sums[r][t] = dot_u8s8_scaled(sums[r][t], abs_q[r], sign_of(xq, negative[r]), scale16[r]);
       }
     }
-    for (int t = 0; t < T; ++t)
-      for (int i = 0; i < P; ++i) {
-        const __m512 d = pair_rows(xb[t]->scale * half_to_float(wb[2 * i]->d),
-                                   xb[t]->scale * half_to_float(wb[2 * i + 1]->d));
-        acc[i][t] = _mm512_fmadd_ps(d, _mm512_cvtepi32_ps(sums[i][t]), acc[i][t]);
-      }
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t)
+        acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(xb[t]->scale * half_to_float(wb[r]->d)),
+                                    _mm256_cvtepi32_ps(fold_halves(sums[r][t])), acc[r][t]);
   }
 };
 CK_GCC_105593_END
-using Q6KQuantDot = Q6KDotPairs;
+using Q6KQuantDot = Q6KDotChunkPairs;
 #else
 using Q6KQuantDot = Q6KDot;
 #endif
