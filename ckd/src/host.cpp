@@ -8,6 +8,9 @@
 #include "ckernel/tuning/units.h"
 
 namespace ckernel::daemon {
+
+using ck::Json;
+
 namespace {
 
 constexpr std::uint64_t kHugePageBytes = 2 * tuning::kMiB;

@@ -9,12 +9,12 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/json/json.h"
 #include "ckernel/tuning/copy_engine.h"
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/hugetlbfs_mount.h"
 #include "ckernel/tuning/id_list.h"
 #include "ckernel/tuning/resident_file.h"
-#include "json_value.h"
 #include "options.h"
 
 namespace ckernel::daemon {
@@ -37,7 +37,7 @@ class Host {
   const std::vector<std::string>& notes() const noexcept { return notes_; }
 
   // The "host" member of the GetStatus document.
-  Json status() const;
+  ck::Json status() const;
 
  private:
   tuning::IdList cpus_;

@@ -15,6 +15,9 @@
 #include "state_file.h"
 
 namespace ckernel::daemon {
+
+using ck::Json;
+
 namespace {
 
 namespace fs = std::filesystem;

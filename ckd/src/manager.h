@@ -13,8 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/json/json.h"
 #include "host.h"
-#include "json_value.h"
 #include "loaded_model.h"
 #include "options.h"
 #include "tenant.h"
@@ -68,7 +68,7 @@ class Manager {
   Tenant& tenant(const std::string& name) const;
   LoadedModel& model(const std::string& tenant, const std::string& model) const;
 
-  Json status() const;
+  ck::Json status() const;
   // "2 tenants, 3 models ready" for sd_notify STATUS=.
   std::string summary() const;
 

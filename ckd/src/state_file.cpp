@@ -9,9 +9,13 @@
 #include <system_error>
 #include <utility>
 
-#include "json_value.h"
+#include "ckernel/json/json.h"
 
 namespace ckernel::daemon {
+
+using ck::Json;
+using ck::JsonError;
+
 namespace {
 
 namespace fs = std::filesystem;

@@ -34,12 +34,12 @@ struct DaemonState {
 };
 
 std::string serialize_state(const DaemonState& state);
-// Throws JsonError naming what is wrong.
+// Throws ck::JsonError naming what is wrong.
 DaemonState parse_state(std::string_view text);
 
 // Writes the state to file atomically; throws std::system_error naming the call and path.
 void save_state(const std::filesystem::path& file, const DaemonState& state);
-// The saved state; an empty one when the file does not exist. Throws JsonError (with the path) when it
+// The saved state; an empty one when the file does not exist. Throws ck::JsonError (with the path) when it
 // is unreadable or malformed.
 DaemonState load_state(const std::filesystem::path& file);
 

@@ -6,7 +6,7 @@
 #include <filesystem>
 #include <fstream>
 
-#include "json_value.h"
+#include "ckernel/json/json.h"
 
 namespace ckernel::daemon {
 namespace {
@@ -65,7 +65,7 @@ TEST_F(StateFileTest, CorruptFileIsAnErrorNamingTheFile) {
   try {
     load_state(file());
     FAIL() << "accepted a tenant without cpus";
-  } catch (const JsonError& e) {
+  } catch (const ck::JsonError& e) {
     EXPECT_NE(std::string(e.what()).find(file().string()), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("cpus"), std::string::npos) << e.what();
   }
