@@ -3,7 +3,7 @@
 #include <cstdio>
 #include <string>
 
-#include "json_text.h"
+#include "ckernel/json/json_text.h"
 
 namespace ck::bench {
 namespace {
@@ -48,7 +48,6 @@ void print_table(const RunDescription& run, const std::vector<ThreadResult>& res
 }
 
 void print_json(const RunDescription& run, const std::vector<ThreadResult>& results) {
-  using tools::json_quote;
   std::printf(
       "{\"model\": %s, \"model_name\": %s, \"weight_bytes_per_token\": %llu, \"matmul_parameters\": %llu,\n",
       json_quote(run.model_path).c_str(), json_quote(run.model_name).c_str(),

@@ -10,14 +10,15 @@
 #include <random>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ckernel/engine/generate.h"
 #include "ckernel/engine/gguf.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/session.h"
+#include "ckernel/json/json_text.h"
 #include "ckernel/kernels/isa_level.h"
-#include "json_text.h"
 
 namespace po = boost::program_options;
 using namespace ck;
@@ -62,6 +63,18 @@ std::string read_file(const std::string& path) {
 
 std::string base_name(const std::string& path) { return path.substr(path.find_last_of('/') + 1); }
 
+// Lower-case hex of the bytes: the fixtures' piece_hex and text_hex, exact where text is not valid UTF-8.
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  out.reserve(bytes.size() * 2);
+  for (const unsigned char b : bytes) {
+    out += kDigits[b >> 4];
+    out += kDigits[b & 15];
+  }
+  return out;
+}
+
 void print_tokens(const std::vector<TokenId>& ids, bool json) {
   std::string out = json ? "[" : "";
   for (size_t i = 0; i < ids.size(); ++i) out += (i ? (json ? ", " : " ") : "") + std::to_string(ids[i]);
@@ -71,23 +84,23 @@ void print_tokens(const std::vector<TokenId>& ids, bool json) {
 void print_json(const std::string& model_path, const std::string& prompt, const Session& session,
                 const GenerationResult& r, uint64_t seed) {
   std::ostream& o = std::cout;
-  o << "{\"model\":" << tools::json_quote(base_name(model_path))
-    << ",\"prompt\":" << tools::json_quote(prompt) << ",\"prompt_tokens\":[";
+  o << "{\"model\":" << json_quote(base_name(model_path)) << ",\"prompt\":" << json_quote(prompt)
+    << ",\"prompt_tokens\":[";
   for (size_t i = 0; i < r.prompt_tokens.size(); ++i) o << (i ? "," : "") << r.prompt_tokens[i];
   o << "],\"steps\":[";
   for (size_t i = 0; i < r.steps.size(); ++i) {
     const GenerationStep& s = r.steps[i];
     const float margin = s.top.size() >= 2 ? s.top[0].second - s.top[1].second : 0.0f;
-    o << (i ? "," : "") << "{\"token\":" << s.token << ",\"piece_hex\":\"" << tools::hex(s.piece)
-      << "\",\"margin\":" << tools::json_number(margin) << ",\"top\":[";
+    o << (i ? "," : "") << "{\"token\":" << s.token << ",\"piece_hex\":\"" << hex(s.piece)
+      << "\",\"margin\":" << json_number(margin) << ",\"top\":[";
     for (size_t k = 0; k < s.top.size(); ++k)
-      o << (k ? "," : "") << "[" << s.top[k].first << "," << tools::json_number(s.top[k].second) << "]";
+      o << (k ? "," : "") << "[" << s.top[k].first << "," << json_number(s.top[k].second) << "]";
     o << "]}";
   }
-  o << "],\"text_hex\":\"" << tools::hex(r.text) << "\",\"text\":" << tools::json_quote(r.text)
-    << ",\"stop_reason\":\"" << stop_reason_name(r.stop_reason) << "\",\"threads\":" << session.n_threads()
-    << ",\"seed\":" << seed << ",\"prompt_seconds\":" << r.prompt_seconds
-    << ",\"generation_seconds\":" << r.generation_seconds << "}\n";
+  o << "],\"text_hex\":\"" << hex(r.text) << "\",\"text\":" << json_quote(r.text) << ",\"stop_reason\":\""
+    << stop_reason_name(r.stop_reason) << "\",\"threads\":" << session.n_threads() << ",\"seed\":" << seed
+    << ",\"prompt_seconds\":" << r.prompt_seconds << ",\"generation_seconds\":" << r.generation_seconds
+    << "}\n";
 }
 
 int run(int argc, char** argv) {
