@@ -1,7 +1,10 @@
 // Json::parse: what RFC 8259 allows is read, everything else is refused with the position of the problem.
 #include <gtest/gtest.h>
+#include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
+#include <fstream>
 #include <limits>
 #include <string>
 
@@ -142,6 +145,28 @@ TEST(JsonParse, LimitsTheNesting) {
   std::string objects;
   for (int i = 0; i < 100000; ++i) objects += "{\"a\":";
   EXPECT_THROW(Json::parse(objects), JsonError);
+}
+
+TEST(JsonParse, FileErrorsNameTheFile) {
+  const std::filesystem::path file =
+      std::filesystem::temp_directory_path() / ("ck_json_test_" + std::to_string(::getpid()) + ".json");
+  std::ofstream(file) << "{\"a\": [1, 2]}";
+  EXPECT_EQ(Json::parse_file(file).at("a").array().size(), 2u);
+  std::ofstream(file) << "{\"a\": [1, 2}";
+  try {
+    Json::parse_file(file);
+    FAIL() << "accepted a mismatched bracket";
+  } catch (const JsonError& e) {
+    EXPECT_EQ(e.what(),
+              file.string() + ": JSON at line 1, column 12 (offset 11): expected ',' or ']' in an array");
+  }
+  std::filesystem::remove(file);
+  try {
+    Json::parse_file(file);
+    FAIL() << "read a missing file";
+  } catch (const JsonError& e) {
+    EXPECT_EQ(e.what(), file.string() + ": cannot be read");
+  }
 }
 
 }  // namespace

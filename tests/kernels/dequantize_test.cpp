@@ -14,9 +14,9 @@
 #include <vector>
 
 #include "ckernel/engine/gguf.h"
+#include "ckernel/json/json.h"
 #include "ckernel/kernels/half.h"
 #include "ckernel/kernels/type_kernels.h"
-#include "json.h"
 #include "kernel_test_util.h"
 #include "sha256.h"
 
@@ -53,9 +53,9 @@ TEST_P(DequantizeFixture, BitExactWithGgml) {
   const std::string fixture_path = first_existing(fixture_places);
   if (fixture_path.empty())
     GTEST_SKIP() << "no fixture " << type << ".json in " << fixture_places[0] << " or " << fixture_places[1];
-  const ck::test::Json fixture = ck::test::read_json_file(fixture_path);
+  const Json fixture = Json::parse_file(fixture_path);
 
-  const std::string model = fixture["model"].str();
+  const std::string model = fixture.at("model").string();
   const std::vector<std::string> model_places = {std::string(CK_TEST_DATA_DIR) + "/models/" + model,
                                                  std::string(CK_SHARED_DIR) + "/models/" + model};
   const std::string model_path = first_existing(model_places);
@@ -63,13 +63,13 @@ TEST_P(DequantizeFixture, BitExactWithGgml) {
     GTEST_SKIP() << "model " << model << " is in neither " << model_places[0] << " nor " << model_places[1];
 
   const std::unique_ptr<GgufFile> file = GgufFile::open(model_path);
-  const GgufTensorInfo* tensor = file->find_tensor(fixture["tensor"].str());
-  ASSERT_NE(tensor, nullptr) << fixture["tensor"].str() << " not in " << model_path;
+  const GgufTensorInfo* tensor = file->find_tensor(fixture.at("tensor").string());
+  ASSERT_NE(tensor, nullptr) << fixture.at("tensor").string() << " not in " << model_path;
   ASSERT_EQ(type_name(tensor->type), type) << "the fixture's tensor has another type";
-  const ck::test::Json& shape = fixture["shape_ne"];
+  const Json::Array& shape = fixture.at("shape_ne").array();
   ASSERT_EQ(tensor->ne.size(), shape.size());
   for (size_t i = 0; i < shape.size(); ++i) ASSERT_EQ(tensor->ne[i], shape[i].integer());
-  ASSERT_EQ(tensor->n_elements(), fixture["n_values"].integer());
+  ASSERT_EQ(tensor->n_elements(), fixture.at("n_values").integer());
 
   const int64_t row_length = tensor->ne[0];
   const int64_t rows = tensor->n_elements() / row_length;
@@ -77,7 +77,7 @@ TEST_P(DequantizeFixture, BitExactWithGgml) {
   ASSERT_EQ(stride * static_cast<size_t>(rows), tensor->n_bytes);
   const DequantizeRowFn dequantize = kernels_for(tensor->type).dequantize_row;
 
-  const std::string& first_hex = fixture["first_512_values_f32_hex"].str();
+  const std::string& first_hex = fixture.at("first_512_values_f32_hex").string();
   ASSERT_EQ(first_hex.size(), 512u * 8);
   ck::test::Sha256 sha;
   std::vector<float> row(static_cast<size_t>(row_length));
@@ -100,7 +100,7 @@ TEST_P(DequantizeFixture, BitExactWithGgml) {
     sha.update(little_endian.data(), little_endian.size());
   }
   EXPECT_EQ(mismatches, 0);
-  EXPECT_EQ(sha.finish_hex(), fixture["sha256_of_all_values_f32_le"].str())
+  EXPECT_EQ(sha.finish_hex(), fixture.at("sha256_of_all_values_f32_le").string())
       << "over all " << index << " values";
 }
 

@@ -4,7 +4,7 @@
 #include <algorithm>
 #include <filesystem>
 
-#include "json.h"
+#include "ckernel/json/json.h"
 #include "test_support.h"
 
 namespace ck::test {
@@ -25,19 +25,20 @@ TEST(TokenizerGreedyFixtures, PromptTokensAndPieces) {
   ASSERT_FALSE(files.empty());
   for (const auto& path : files) {
     SCOPED_TRACE(path.filename().string());
-    const Json doc = read_json_file(path.string());
-    const Tokenizer& tok = test_tokenizer("models/" + doc["model"].str());
+    const Json doc = Json::parse_file(path);
+    const Tokenizer& tok = test_tokenizer("models/" + doc.at("model").string());
 
     std::vector<TokenId> expected;
-    for (const Json& id : doc["prompt_tokens"].array())
+    for (const Json& id : doc.at("prompt_tokens").array())
       expected.push_back(static_cast<TokenId>(id.integer()));
-    EXPECT_EQ(ids_to_string(tok.encode(doc["prompt"].str(), /*add_special=*/true, /*parse_special=*/true)),
-              ids_to_string(expected));
+    EXPECT_EQ(
+        ids_to_string(tok.encode(doc.at("prompt").string(), /*add_special=*/true, /*parse_special=*/true)),
+        ids_to_string(expected));
 
-    const Json::Array& steps = doc["steps"].array();
+    const Json::Array& steps = doc.at("steps").array();
     for (size_t i = 0; i < steps.size(); ++i) {
-      const TokenId id = static_cast<TokenId>(steps[i]["token"].integer());
-      EXPECT_EQ(hex(tok.piece(id, /*render_special=*/true)), steps[i]["piece_hex"].str())
+      const TokenId id = static_cast<TokenId>(steps[i].at("token").integer());
+      EXPECT_EQ(hex(tok.piece(id, /*render_special=*/true)), steps[i].at("piece_hex").string())
           << "step " << i << ", token " << id;
     }
   }

@@ -1,6 +1,8 @@
 // Json::parse: a recursive-descent parser of RFC 8259 JSON that refuses anything else (see json.h).
 #include <algorithm>
 #include <charconv>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "ckernel/json/json.h"
@@ -253,5 +255,17 @@ class Parser {
 }  // namespace
 
 Json Json::parse(std::string_view text) { return Parser(text).document(); }
+
+Json Json::parse_file(const std::filesystem::path& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw JsonError(path.string() + ": cannot be read");
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    return parse(text.view());
+  } catch (const JsonError& e) {
+    throw JsonError(path.string() + ": " + e.what());
+  }
+}
 
 }  // namespace ck

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <filesystem>
 #include <map>
 #include <stdexcept>
 #include <string>
@@ -42,6 +43,8 @@ class Json {
   Json(Object value) : value_(std::move(value)) {}
 
   static Json parse(std::string_view text);
+  // The whole file parsed; errors start with the path.
+  static Json parse_file(const std::filesystem::path& path);
   // Compact text with ", " and ": " separators; members in key order; strings as json_quote writes them;
   // non-finite numbers as null.
   std::string dump() const;
