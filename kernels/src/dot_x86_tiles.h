@@ -1,0 +1,121 @@
+// Register tiles for the x86 dot products: how a kernel's block step is walked over R rows and T
+// tokens, how the rows ahead are prefetched, and the panel and single-row entry points.
+// Part of dot_x86.h, which includes it inside its level namespace (see there).
+
+// ---------------------------------------------------------------------------------------------------
+// Register tiles: R weight rows by T activation rows, each output with its own accumulator. A kernel K
+// supplies Acc, the block step over a tile and finish(); tile() walks the blocks, panel() the tiles.
+
+int64_t smaller(int64_t a, int64_t b) { return a < b ? a : b; }
+
+// Rows per accumulator: 1, or 2 where a 512-bit accumulator holds two rows' 8 lanes (K::kRowsPerAcc).
+template <class K>
+constexpr int rows_per_acc() {
+  if constexpr (requires { K::kRowsPerAcc; })
+    return K::kRowsPerAcc;
+  else
+    return 1;
+}
+
+template <class K>
+float finish(const typename K::Acc& acc, int part) {
+  if constexpr (rows_per_acc<K>() == 1)
+    return K::finish(acc);
+  else
+    return K::finish(acc, part);
+}
+
+// How far ahead of the rows being computed the first pass over them prefetches: about what one core keeps
+// in flight to hide memory latency (latency times bandwidth is a few KiB). On the Zen 5 test machine 8 KiB
+// streamed best; 4, 16 and 32 KiB were 5-20% slower.
+constexpr size_t kPrefetchDistance = 8192;
+
+// Decode streams every weight byte once, R rows side by side: R streams of one row each (a 1024-wide Q8_0
+// row is 17 cache lines), too short for the hardware prefetchers to lock on to. Left alone, the tile waited
+// on every row's first lines and streamed at a third of the read bandwidth, though one long row at a time
+// did not. So the first pass over a tile's rows (all of decode; the first token tile in prefill, which
+// brings the rows into cache for the others) prefetches the memory a whole number of tiles further on as
+// one sequential sweep, each cache line once: the lines starting in [begin, end). Non-temporal: weights
+// streamed once per token should not evict what stays (activations, KV cache) from L2 and L3; the hint
+// also streamed 5-10% faster than T0, T1 or T2 on the test machine.
+void prefetch_lines(const std::byte* begin, const std::byte* end) {
+  const auto first = (reinterpret_cast<uintptr_t>(begin) + 63) & ~uintptr_t{63};
+  for (uintptr_t line = first; line < reinterpret_cast<uintptr_t>(end); line += 64)
+    _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_NTA);
+}
+
+template <class K, int R, int T>
+void tile(const DotPanel& p, int64_t r0, int64_t t0) {
+  constexpr int P = rows_per_acc<K>();
+  static_assert(R % P == 0);
+  const int64_t rows_here = smaller(R, p.rows - r0);
+  const std::byte* w[R];
+  // A partial tile repeats its last row rather than branching in the inner loop; those outputs are dropped.
+  for (int r = 0; r < R; ++r)
+    w[r] = p.weights + static_cast<size_t>(r0 + smaller(r, rows_here - 1)) * p.weight_stride;
+  const std::byte* x[T];
+  for (int t = 0; t < T; ++t) x[t] = p.activations + static_cast<size_t>(t0 + t) * p.activation_stride;
+  typename K::Acc acc[R / P][T];
+  for (int a = 0; a < R / P; ++a)
+    for (int t = 0; t < T; ++t) acc[a][t] = K::zero();
+  const int64_t blocks = p.n / K::kBlockElements;
+  // The tile's rows are one region of R strides; each block step sweeps 1/blocks of the region ahead.
+  const size_t tile_bytes = R * p.weight_stride;
+  const bool prefetch = t0 == 0 && r0 + R < p.rows;
+  const std::byte* ahead = w[0] + (kPrefetchDistance + tile_bytes - 1) / tile_bytes * tile_bytes;
+  const size_t sweep = tile_bytes / static_cast<size_t>(blocks);
+  for (int64_t b = 0; b < blocks; ++b) {
+    if (prefetch)
+      prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep);
+    K::template step<R, T>(acc, w, x, b);
+  }
+  for (int r = 0; r < rows_here; ++r)
+    for (int t = 0; t < T; ++t)
+      p.out[static_cast<size_t>(t0 + t) * p.out_stride + static_cast<size_t>(r0 + r)] =
+          finish<K>(acc[r / P][t], r % P);
+}
+
+// The last tokens of a panel, fewer than a full tile: a tile of exactly that many.
+template <class K, int R, int T>
+void token_tail(const DotPanel& p, int64_t r0, int64_t t0) {
+  if constexpr (T > 0) {
+    if (p.tokens - t0 == T)
+      tile<K, R, T>(p, r0, t0);
+    else
+      token_tail<K, R, T - 1>(p, r0, t0);
+  }
+}
+
+// Rows outer, tokens inner: a tile's weight rows stay in L1 while every token passes over them; one token
+// (decode) streams the weights, R rows at a time.
+template <class K>
+void panel(const DotPanel& p) {
+  constexpr int R = K::kTileRows;
+  constexpr int T = K::kTileTokens;
+  for (int64_t r0 = 0; r0 < p.rows; r0 += R) {
+    int64_t t0 = 0;
+    for (; t0 + T <= p.tokens; t0 += T) tile<K, R, T>(p, r0, t0);
+    token_tail<K, R, T - 1>(p, r0, t0);
+  }
+}
+
+template <class K>
+float row(const void* weight, const void* activation, int64_t n) {
+  float out;
+  const DotPanel p{static_cast<const std::byte*>(weight),
+                   0,
+                   1,
+                   static_cast<const std::byte*>(activation),
+                   0,
+                   1,
+                   n,
+                   &out,
+                   1};
+  tile<K, rows_per_acc<K>(), 1>(p, 0, 0);
+  return out;
+}
+
+template <class Block>
+const Block& block_at(const std::byte* row, int64_t b) {
+  return reinterpret_cast<const Block*>(row)[b];
+}
