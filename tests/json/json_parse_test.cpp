@@ -2,6 +2,7 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <cmath>
 #include <cstdint>
 #include <filesystem>
 #include <fstream>
@@ -47,7 +48,7 @@ TEST(JsonParse, DecodesUnicodeEscapesToUtf8) {
 TEST(JsonParse, IntegersStayExactAndOthersAreDoubles) {
   EXPECT_EQ(Json::parse("9223372036854775807").integer(), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(Json::parse("-9223372036854775808").integer(), std::numeric_limits<std::int64_t>::min());
-  EXPECT_EQ(Json::parse("-0").integer(), 0);
+  EXPECT_TRUE(std::signbit(Json::parse("-0").number()));  // an integer would lose the sign
   // Beyond 64 bits a number is a double, like one with a fraction or an exponent.
   EXPECT_EQ(Json::parse("9223372036854775808").number(), 9223372036854775808.0);
   EXPECT_THROW(Json::parse("9223372036854775808").integer(), JsonError);

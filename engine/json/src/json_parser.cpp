@@ -207,7 +207,7 @@ class Parser {
   }
 
   // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? : an integer when it has neither fraction nor exponent
-  // and fits 64 bits, otherwise a double.
+  // and fits 64 bits, otherwise a double. "-0" is a double too, or its sign would be lost.
   Json parse_number() {
     const std::size_t start = position_;
     if (current() == '-') ++position_;
@@ -235,7 +235,7 @@ class Parser {
     }
     const char* const first = text_.data() + start;
     const char* const last = text_.data() + position_;
-    if (integral) {
+    if (integral && std::string_view(first, last) != "-0") {
       std::int64_t value = 0;
       const std::from_chars_result result = std::from_chars(first, last, value);
       if (result.ec == std::errc() && result.ptr == last) return value;
