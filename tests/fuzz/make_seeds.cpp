@@ -1,7 +1,8 @@
 // Writes the fuzzers' seed corpora: small valid GGUF files made with GgufWriter (every value type,
-// nested arrays, tensors of several types, alignments and both versions, a miniature vocabulary), and one
-// file per test text of llama.cpp's tokenizer vectors (tests/data/fixtures/tokenizer/*.inp).
-//   make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir>
+// nested arrays, tensors of several types, alignments and both versions, a miniature vocabulary), one
+// file per test text of llama.cpp's tokenizer vectors (tests/data/fixtures/tokenizer/*.inp), and JSON
+// documents like the ones ckd, the tools and the fixtures hold.
+//   make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir> <json seed dir>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -9,6 +10,7 @@
 #include <set>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ckernel/engine/gguf_writer.h"
@@ -84,6 +86,23 @@ std::vector<GgufWriter> gguf_seeds() {
   return seeds;
 }
 
+// ckd's state file and status, a greedy fixture's shape, and every escape and number form.
+const std::string_view kJsonSeeds[] = {
+    R"({"models": [{"context": 4096, "name": "chat", "path": "/srv/m.gguf", "tenant": "alice", "threads": 2}],)"
+    R"( "tenants": [{"cpus": "0-1", "memory_limit": 4294967296, "mems": "0", "name": "alice"}], "version": 1})",
+    R"({"host": {"cpus": "0-1", "hugepages": {"free": 0, "mount": "", "page_bytes": 2097152, "reserved": 0},)"
+    R"( "notes": ["no DSA"]}, "tenants": [], "version": "0.1.0"})",
+    R"({"model":"m.gguf","prompt":"Hello","prompt_tokens":[1,15043],"steps":[{"token":17021,)"
+    R"("piece_hex":"20646973636f","margin":8.325775,"top":[[17021,69.45162],[9211,61.125847]]}],)"
+    R"("text_hex":"20","text":" ","stop_reason":"length"})",
+    R"(["\"\\\/\b\f\n\r\t", "\u0000\u001f\u00e9\ud83d\ude00", "\u2581the)"
+    "\", \"\xc3\xa9\xf0\x9f\x98\x80\"]",
+    R"([0, -0, 1, -1, 9223372036854775807, -9223372036854775808, 9223372036854775808, 0.5, -1.25e-3,)"
+    R"( 1E+2, 5e-324, 1.7976931348623157e308])",
+    "[[[[[[[[{\"a\": {\"b\": [null, true, false]}}]]]]]]]]",
+    " \t\r\n{ } ",
+};
+
 void write_file(const fs::path& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -93,13 +112,15 @@ void write_file(const fs::path& path, std::string_view bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::cerr << "usage: make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir>\n";
+  if (argc != 5) {
+    std::cerr
+        << "usage: make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir> <json seed dir>\n";
     return 2;
   }
-  const fs::path gguf_dir = argv[1], text_dir = argv[2], fixtures = argv[3];
+  const fs::path gguf_dir = argv[1], text_dir = argv[2], fixtures = argv[3], json_dir = argv[4];
   fs::create_directories(gguf_dir);
   fs::create_directories(text_dir);
+  fs::create_directories(json_dir);
 
   const std::vector<GgufWriter> seeds = gguf_seeds();
   for (size_t i = 0; i < seeds.size(); ++i)
@@ -124,7 +145,11 @@ int main(int argc, char** argv) {
   }
   size_t n = 0;
   for (const std::string& t : texts) write_file(text_dir / ("text-" + std::to_string(n++) + ".txt"), t);
+  size_t n_json = 0;
+  for (const std::string_view document : kJsonSeeds)
+    write_file(json_dir / ("document-" + std::to_string(n_json++) + ".json"), document);
   std::cout << "make_seeds: " << seeds.size() << " GGUF files in " << gguf_dir.string() << ", " << n
-            << " texts in " << text_dir.string() << "\n";
+            << " texts in " << text_dir.string() << ", " << n_json << " JSON documents in "
+            << json_dir.string() << "\n";
   return 0;
 }
