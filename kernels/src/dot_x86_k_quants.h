@@ -243,10 +243,13 @@ struct Q6KDot {
           sums[r][t] = dot_u8s8_scaled(sums[r][t], abs_q[r], _mm256_sign_epi8(xq, q[r]), scale16[r]);
       }
     }
-    for (int t = 0; t < T; ++t)
-      for (int r = 0; r < R; ++r)
-        acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(xb[t]->scale * half_to_float(wb[r]->d)),
-                                    _mm256_cvtepi32_ps(sums[r][t]), acc[r][t]);
+    for (int r = 0; r < R; ++r)
+      for (int t = 0; t < T; ++t) accumulate(acc[r][t], *wb[r], *xb[t], sums[r][t]);
+  }
+
+  // A super-block's share of one output, from its integer lane sums.
+  static void accumulate(Acc& acc, const BlockQ6_K& wb, const BlockQ8_K& xb, __m256i sums) {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(xb.scale * half_to_float(wb.d)), _mm256_cvtepi32_ps(sums), acc);
   }
 };
 
@@ -310,9 +313,7 @@ struct Q6KDotChunkPairs {
       }
     }
     for (int r = 0; r < R; ++r)
-      for (int t = 0; t < T; ++t)
-        acc[r][t] = _mm256_fmadd_ps(_mm256_set1_ps(xb[t]->scale * half_to_float(wb[r]->d)),
-                                    _mm256_cvtepi32_ps(fold_halves(sums[r][t])), acc[r][t]);
+      for (int t = 0; t < T; ++t) Q6KDot::accumulate(acc[r][t], *wb[r], *xb[t], fold_halves(sums[r][t]));
   }
 };
 CK_GCC_105593_END
