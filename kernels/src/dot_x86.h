@@ -52,8 +52,9 @@ using blocks::BlockQ8_K;
 // The activation quantizers: same level, same namespace.
 #include "quantize_activations_x86.h"
 
-template <class K>
-void set_dot(TypeKernels& k) {
+// A type's dot kernels, or those of its variant (TypeKernels or DotVariant).
+template <class K, class Kernels>
+void set_dot(Kernels& k) {
   k.dot_row = row<K>;
   k.dot_panel = panel<K>;
 }
@@ -69,20 +70,16 @@ void install(KernelTable& table) {
   set_dot<KQuantDot<BlockQ4_K>>(table.at(T::Q4_K));
   set_dot<KQuantDot<BlockQ5_K>>(table.at(T::Q5_K));
   set_dot<Q6KQuantDot>(table.at(T::Q6_K));
-  DotVariant& repacked = table.at(T::Q4_0).variant;
-  repacked.dot_row = row<RepackedQ4_0Dot>;
-  repacked.dot_panel = panel<RepackedQ4_0Dot>;
+  set_dot<RepackedQ4_0Dot>(table.at(T::Q4_0).variant);
 
   TypeKernels& f32 = table.at(T::F32);
   f32.dot_row = dot_row_f32;
   f32.dot_panel = rowwise_panel<dot_row_f32>;
-  f32.variant.dot_row = dot_row_tinyblas<F32Load>;
-  f32.variant.dot_panel = rowwise_panel<dot_row_tinyblas<F32Load>>;
+  set_dot<TinyBlasDot<F32Load>>(f32.variant);
   TypeKernels& f16 = table.at(T::F16);
   f16.dot_row = dot_row_f16;
   f16.dot_panel = rowwise_panel<dot_row_f16>;
-  f16.variant.dot_row = dot_row_tinyblas<F16Load>;
-  f16.variant.dot_panel = rowwise_panel<dot_row_tinyblas<F16Load>>;
+  set_dot<TinyBlasDot<F16Load>>(f16.variant);
 #if defined(__AVX512BF16__)
   TypeKernels& bf16 = table.at(T::BF16);
   bf16.dot_row = dot_row_bf16;

@@ -53,15 +53,38 @@ float dot_row_f16(const void* weight, const void* activation, int64_t n) {
   return static_cast<float>(sum);
 }
 
-// tinyBLAS for one output: one 16-lane FMA accumulator, then reduce16.
+// tinyBLAS as a register tile: per output one 16-lane accumulator (two 8-lane halves), one FMA per 16
+// elements, then reduce16; R rows by T tokens of them at once, so the FMAs of different outputs overlap
+// instead of waiting on one accumulator's latency (attention's K * q and V * weights, 64 to 128 elements a
+// row, were latency-bound one row at a time).
 template <class Load>
-float dot_row_tinyblas(const void* weight, const void* activation, int64_t n) {
-  __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-  for (int64_t i = 0; i < n; i += 16)
-    for (int h = 0; h < 2; ++h)
-      acc[h] = _mm256_fmadd_ps(Load::load8(weight, i + 8 * h), Load::load8(activation, i + 8 * h), acc[h]);
-  return reduce16(acc[0], acc[1]);
-}
+struct TinyBlasDot {
+  struct Acc {
+    __m256 low, high;
+  };
+  static constexpr int kBlockElements = 16;
+  static constexpr int kTileRows = kManyRegisters ? 4 : 2;
+  static constexpr int kTileTokens = 2;
+  static Acc zero() { return {_mm256_setzero_ps(), _mm256_setzero_ps()}; }
+  static float finish(const Acc& acc) { return reduce16(acc.low, acc.high); }
+
+  template <int R, int T>
+  static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
+                   int64_t b) {
+    __m256 low[R], high[R];
+    for (int r = 0; r < R; ++r) {
+      low[r] = Load::load8(w[r], 16 * b);
+      high[r] = Load::load8(w[r], 16 * b + 8);
+    }
+    for (int t = 0; t < T; ++t) {
+      const __m256 x_low = Load::load8(x[t], 16 * b), x_high = Load::load8(x[t], 16 * b + 8);
+      for (int r = 0; r < R; ++r) {
+        acc[r][t].low = _mm256_fmadd_ps(low[r], x_low, acc[r][t].low);
+        acc[r][t].high = _mm256_fmadd_ps(high[r], x_high, acc[r][t].high);
+      }
+    }
+  }
+};
 
 #if defined(__AVX512BF16__)
 // BF16 with VDPBF16PS itself, which is what the scalar reference emulates; ggml's 16-lane registers as two

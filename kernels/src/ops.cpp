@@ -142,24 +142,40 @@ void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens
   // ggml's F16 matrix products as the weights' are chosen: kq = K (n_kv rows of head_dim) * q, and
   // kqv = V^T (head_dim rows of n_kv) * softmax weights, each with n_tokens columns.
   const TypeKernels& f16 = kernels_for(TensorType::F16);
-  const DotRowFn kq_dot = select_dot_row(f16, n_kv, head_dim, n_tokens);
-  const DotRowFn kqv_dot = select_dot_row(f16, head_dim, n_kv, n_tokens);
+  const DotPanelFn kq_panel = select_dot_panel(f16, n_kv, head_dim, n_tokens);
+  const DotPanelFn kqv_panel = select_dot_panel(f16, head_dim, n_kv, n_tokens);
   const OpKernels& ops = op_kernels(active_isa_level());
-  pool.parallel_for(n_tokens * n_heads, [&](int64_t begin, int64_t end) {
-    std::vector<uint16_t> q16(static_cast<size_t>(head_dim)), weights16(static_cast<size_t>(n_kv));
-    std::vector<float> kq(static_cast<size_t>(n_kv)), weights(static_cast<size_t>(n_kv));
+  // A job is one head over a chunk of tokens: the chunk's queries meet the head's K rows and then its V
+  // rows as register tiles (rows by tokens) instead of one dot product at a time. The chunk bounds the
+  // scratch (its scores for every cell) for long prompts.
+  constexpr int64_t kChunk = 32;
+  const int64_t n_chunks = (n_tokens + kChunk - 1) / kChunk;
+  pool.parallel_for(n_chunks * n_heads, [&](int64_t begin, int64_t end) {
+    const size_t most = static_cast<size_t>(std::min(kChunk, n_tokens));
+    std::vector<uint16_t> q16(most * static_cast<size_t>(head_dim)),
+        weights16(most * static_cast<size_t>(n_kv));
+    std::vector<float> kq(most * static_cast<size_t>(n_kv)), weights(static_cast<size_t>(n_kv));
     for (int64_t job = begin; job < end; ++job) {
-      const int64_t t = job / n_heads, h = job % n_heads, kvh = h / group;
-      const int64_t n_seen = pos0 + t + 1;  // causal: positions 0..pos0+t
+      const int64_t t0 = job / n_heads * kChunk, h = job % n_heads, kvh = h / group;
+      const int64_t n = std::min(kChunk, n_tokens - t0);
       // Queries and weights meet the fp16 cache as fp16, as ggml converts them for its F16 products.
-      ops.to_fp16(q + (t * n_heads + h) * head_dim, q16.data(), head_dim);
-      for (int64_t p = 0; p < n_seen; ++p)
-        kq[p] = kq_dot(kv.k + p * kv_row + kvh * head_dim, q16.data(), head_dim);
-      ops.soft_max(kq.data(), weights.data(), n_kv, n_seen, scale);
-      ops.to_fp16(weights.data(), weights16.data(), n_kv);
-      float* o = out + (t * n_heads + h) * head_dim;
-      for (int64_t d = 0; d < head_dim; ++d)
-        o[d] = kqv_dot(kv.v + (kvh * head_dim + d) * kv.capacity, weights16.data(), n_kv);
+      for (int64_t t = 0; t < n; ++t)
+        ops.to_fp16(q + ((t0 + t) * n_heads + h) * head_dim, q16.data() + t * head_dim, head_dim);
+      // Scores of the cells the chunk's last token sees; softmax reads only those (the rest are masked).
+      kq_panel(DotPanel{reinterpret_cast<const std::byte*>(kv.k + kvh * head_dim),
+                        2 * static_cast<size_t>(kv_row), pos0 + t0 + n,
+                        reinterpret_cast<const std::byte*>(q16.data()), 2 * static_cast<size_t>(head_dim), n,
+                        head_dim, kq.data(), static_cast<size_t>(n_kv)});
+      for (int64_t t = 0; t < n; ++t) {
+        const int64_t n_seen = pos0 + t0 + t + 1;  // causal: positions 0..pos0+t
+        ops.soft_max(kq.data() + t * n_kv, weights.data(), n_kv, n_seen, scale);
+        ops.to_fp16(weights.data(), weights16.data() + t * n_kv, n_kv);
+      }
+      kqv_panel(DotPanel{reinterpret_cast<const std::byte*>(kv.v + kvh * head_dim * kv.capacity),
+                         2 * static_cast<size_t>(kv.capacity), head_dim,
+                         reinterpret_cast<const std::byte*>(weights16.data()), 2 * static_cast<size_t>(n_kv),
+                         n, n_kv, out + (t0 * n_heads + h) * head_dim,
+                         static_cast<size_t>(n_heads * head_dim)});
     }
   });
 }
