@@ -86,6 +86,10 @@ void Session::forward(std::span<const TokenId> tokens) {
   auto matmul = [&](const kernels::WeightMatrix& m, const float* in, float* out) {
     kernels::matmul(m, in, rows, out, b.pool, b.scratch);
   };
+  // Products of one input: its conversion done once, one barrier for all.
+  auto matmul_group = [&](std::initializer_list<kernels::MatmulOutput> outputs, const float* in) {
+    kernels::matmul_group(outputs, in, rows, b.pool, b.scratch);
+  };
   auto per_token = [&](auto&& fn) {
     b.pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
       for (int64_t t = begin; t < end; ++t) fn(t);
@@ -119,9 +123,7 @@ void Session::forward(std::span<const TokenId> tokens) {
     const KvLayer kv{b.k_cache.data() + layer_offset, b.v_cache.data() + layer_offset, b.kv_capacity,
                      c.n_head_kv, c.head_dim};
 
-    matmul(l.wq, b.normed.data(), b.q.data());
-    matmul(l.wk, b.normed.data(), b.k.data());
-    matmul(l.wv, b.normed.data(), b.v.data());
+    matmul_group({{l.wq, b.q.data()}, {l.wk, b.k.data()}, {l.wv, b.v.data()}}, b.normed.data());
     per_token([&](int64_t t) {
       float *q = b.q.data() + t * q_dim, *k = b.k.data() + t * kv_dim;
       add_bias(q, l.bq);
@@ -142,8 +144,7 @@ void Session::forward(std::span<const TokenId> tokens) {
       rows = 1;
     }
     add_then_norm(b.projected.data(), l.ffn_norm);
-    matmul(l.w_gate, b.normed.data(), b.gate.data());
-    matmul(l.w_up, b.normed.data(), b.up.data());
+    matmul_group({{l.w_gate, b.gate.data()}, {l.w_up, b.up.data()}}, b.normed.data());
     per_token([&](int64_t t) {
       kernels::silu_mul(b.gate.data() + t * c.n_ff, b.up.data() + t * c.n_ff, b.gate.data() + t * c.n_ff,
                         c.n_ff);

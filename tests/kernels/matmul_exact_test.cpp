@@ -13,16 +13,20 @@
 // activations turn a last-bit difference into a different int8 downstream.
 #include <gtest/gtest.h>
 
+#include <bit>
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
+#include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
 #include "ckernel/kernels/half.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/thread_pool.h"
+#include "kernel_test_util.h"
 
 namespace ck::kernels {
 namespace {
@@ -344,6 +348,59 @@ TEST(MatmulExact, ThreadCountDoesNotChangeBits) {
     check_case(c, 1, c.one_token, 3);
     check_case(c, 5, c.five_tokens, 2);
   }
+}
+
+// A group (a layer's q, k and v: one input, partners converted once, rows split together) gives each
+// matrix exactly what matmul() gives it alone, whatever the mix of partner formats and thread counts.
+TEST(MatmulGroup, EachMatrixAsAlone) {
+  constexpr int64_t kCols = 512;
+  const TensorType types[] = {TensorType::Q4_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::F16};
+  const int64_t rows[] = {13, 8, 21, 4};
+  std::mt19937_64 rng(7);
+  std::vector<test::Bytes> weights;
+  for (size_t i = 0; i < std::size(types); ++i) {
+    test::Bytes matrix;
+    for (int64_t r = 0; r < rows[i]; ++r) {
+      const test::Bytes row = test::random_weight_row(types[i], kCols, rng);
+      matrix.insert(matrix.end(), row.begin(), row.end());
+    }
+    weights.push_back(std::move(matrix));
+  }
+  for (int64_t tokens : {1, 5}) {
+    std::vector<float> x(static_cast<size_t>(tokens * kCols));
+    std::normal_distribution<float> normal;
+    for (float& v : x) v = normal(rng);
+    for (int threads : {1, 2, 3}) {
+      SCOPED_TRACE(std::to_string(tokens) + " tokens, " + std::to_string(threads) + " threads");
+      ThreadPool pool(threads);
+      MatmulScratch scratch;
+      std::vector<std::vector<float>> alone(std::size(types)), grouped(std::size(types));
+      std::vector<MatmulOutput> outputs;
+      for (size_t i = 0; i < std::size(types); ++i) {
+        const WeightMatrix w{weights[i].data(), types[i], rows[i], kCols, row_bytes(types[i], kCols)};
+        alone[i].resize(static_cast<size_t>(tokens * rows[i]));
+        grouped[i].resize(alone[i].size());
+        matmul(w, x.data(), tokens, alone[i].data(), pool, scratch);
+        outputs.push_back({w, grouped[i].data()});
+      }
+      matmul_group(outputs, x.data(), tokens, pool, scratch);
+      for (size_t i = 0; i < std::size(types); ++i)
+        for (size_t j = 0; j < alone[i].size(); ++j)
+          ASSERT_EQ(std::bit_cast<uint32_t>(grouped[i][j]), std::bit_cast<uint32_t>(alone[i][j]))
+              << type_name(types[i]) << " output " << j;
+    }
+  }
+}
+
+TEST(MatmulGroup, RefusesMatricesOfDifferentWidths) {
+  const std::vector<std::byte> w(row_bytes(TensorType::F32, 64) * 2);
+  std::vector<float> x(64), y(4);
+  ThreadPool pool(1);
+  MatmulScratch scratch;
+  const MatmulOutput outputs[] = {
+      {{w.data(), TensorType::F32, 2, 64, row_bytes(TensorType::F32, 64)}, y.data()},
+      {{w.data(), TensorType::F32, 2, 32, row_bytes(TensorType::F32, 32)}, y.data() + 2}};
+  EXPECT_THROW(matmul_group(outputs, x.data(), 1, pool, scratch), std::invalid_argument);
 }
 
 }  // namespace

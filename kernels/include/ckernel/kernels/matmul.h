@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "ckernel/kernels/tensor_type.h"
@@ -31,5 +32,18 @@ struct MatmulScratch {
 // between threads: the result does not depend on the thread count.
 void matmul(const WeightMatrix& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch);
+
+// One product of a matmul_group: y (n_tokens rows of w.rows floats) = w * x.
+struct MatmulOutput {
+  WeightMatrix w;
+  float* y;
+};
+
+// Several matrices with the same input (a layer's q, k and v; its gate and up): the same outputs as one
+// matmul() each, but the activations are converted once per partner format and the rows of all the
+// matrices are split between the threads together, so the group costs one barrier instead of one per
+// matrix. Every matrix must have x's width (w.cols equal).
+void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  MatmulScratch& scratch);
 
 }  // namespace ck::kernels
