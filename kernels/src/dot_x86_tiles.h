@@ -60,10 +60,12 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
     for (int t = 0; t < T; ++t) acc[a][t] = K::zero();
   const int64_t blocks = p.n / K::kBlockElements;
   // The tile's rows are one region of R strides; each block step sweeps 1/blocks of the region ahead.
+  // (A single dot row has no rows ahead and no stride: no prefetch.)
   const size_t tile_bytes = R * p.weight_stride;
-  const bool prefetch = t0 == 0 && r0 + R < p.rows;
-  const std::byte* ahead = w[0] + (kPrefetchDistance + tile_bytes - 1) / tile_bytes * tile_bytes;
-  const size_t sweep = tile_bytes / static_cast<size_t>(blocks);
+  const bool prefetch = t0 == 0 && r0 + R < p.rows && tile_bytes > 0 && blocks > 0;
+  const std::byte* ahead =
+      prefetch ? w[0] + (kPrefetchDistance + tile_bytes - 1) / tile_bytes * tile_bytes : nullptr;
+  const size_t sweep = prefetch ? tile_bytes / static_cast<size_t>(blocks) : 0;
   for (int64_t b = 0; b < blocks; ++b) {
     if (prefetch)
       prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep);
