@@ -9,13 +9,11 @@
 namespace ck::kernels {
 namespace {
 
-// A matrix of the group with what its rows need: the panel ggml's choice gives it and where its
-// converted activations are.
-struct GroupMember {
-  const MatmulOutput* output;
-  DotPanelFn panel;
-  const std::byte* activations;
-  size_t activation_stride;
+// One partner format of a group: where its converted activation rows are in the scratch buffer.
+struct Conversion {
+  TensorType partner;
+  size_t offset;
+  size_t stride;
 };
 
 }  // namespace
@@ -32,59 +30,51 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
   if (outputs.empty() || outputs.size() > kMostMatrices)
     throw std::invalid_argument("matmul_group: 1 to 4 matrices, not " + std::to_string(outputs.size()));
   const int64_t cols = outputs.front().w.cols;
-  // Each partner format once: its converted rows, one after the other in the scratch buffer.
-  TensorType partners[kMostMatrices];
-  size_t partner_offsets[kMostMatrices], partner_strides[kMostMatrices];
-  size_t n_partners = 0, total_bytes = 0;
-  size_t partner_of[kMostMatrices];
-  for (size_t i = 0; i < outputs.size(); ++i) {
-    if (outputs[i].w.cols != cols) throw std::invalid_argument("matmul_group: matrices of different widths");
-    const TensorType partner = kernels_for(outputs[i].w.type).partner;
-    size_t p = 0;
-    while (p < n_partners && partners[p] != partner) ++p;
-    if (p == n_partners) {
-      partners[p] = partner;
-      partner_strides[p] = row_bytes(partner, cols);
-      partner_offsets[p] = total_bytes;
-      total_bytes += partner_strides[p] * static_cast<size_t>(n_tokens);
-      ++n_partners;
-    }
-    partner_of[i] = p;
-  }
-  scratch.activations.resize(total_bytes);
-  std::byte* converted = scratch.activations.data();
-  // Activations are converted once, then shared by every thread's rows.
-  pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
-    for (size_t p = 0; p < n_partners; ++p) {
-      const QuantizeRowFn quantize = activation_quantizer(partners[p]);
-      for (int64_t t = begin; t < end; ++t)
-        quantize(x + t * cols, converted + partner_offsets[p] + static_cast<size_t>(t) * partner_strides[p],
-                 cols);
-    }
-  });
-
-  GroupMember members[kMostMatrices];
+  // Each partner format is converted once; every matrix finds its own, and the panel ggml's choice gives
+  // it (by shape and token count; every output of a matrix uses the same one).
+  Conversion conversions[kMostMatrices];
+  Conversion* const first = conversions;
+  Conversion* last = conversions;
+  const Conversion* conversion_of[kMostMatrices];
+  DotPanelFn panels[kMostMatrices];
+  size_t converted_bytes = 0;
   int64_t total_rows = 0;
   for (size_t i = 0; i < outputs.size(); ++i) {
     const WeightMatrix& w = outputs[i].w;
-    // ggml picks its kernel by shape and token count; every output of a matrix uses the same one.
-    members[i] = {&outputs[i], select_dot_panel(kernels_for(w.type), w.rows, w.cols, n_tokens),
-                  converted + partner_offsets[partner_of[i]], partner_strides[partner_of[i]]};
+    if (w.cols != cols) throw std::invalid_argument("matmul_group: matrices of different widths");
+    const TypeKernels& k = kernels_for(w.type);
+    Conversion* c = std::find_if(first, last, [&](const Conversion& c) { return c.partner == k.partner; });
+    if (c == last) {
+      *last++ = {k.partner, converted_bytes, row_bytes(k.partner, cols)};
+      converted_bytes += c->stride * static_cast<size_t>(n_tokens);
+    }
+    conversion_of[i] = c;
+    panels[i] = select_dot_panel(k, w.rows, w.cols, n_tokens);
     total_rows += w.rows;
   }
+  scratch.activations.resize(converted_bytes);
+  std::byte* converted = scratch.activations.data();
+  // Activations are converted once, then shared by every thread's rows.
+  pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
+    for (const Conversion* c = first; c != last; ++c) {
+      const QuantizeRowFn quantize = activation_quantizer(c->partner);
+      for (int64_t t = begin; t < end; ++t)
+        quantize(x + t * cols, converted + c->offset + static_cast<size_t>(t) * c->stride, cols);
+    }
+  });
   // Split by output rows only, over the matrices' rows end to end: each output is computed as its dot row
   // computes it, whatever thread (or position in a register tile) it lands on.
   pool.parallel_for(total_rows, [&](int64_t begin, int64_t end) {
     int64_t first_row = 0;
     for (size_t i = 0; i < outputs.size(); ++i) {
-      const WeightMatrix& w = members[i].output->w;
+      const WeightMatrix& w = outputs[i].w;
       const int64_t from = std::max(begin, first_row) - first_row;
       const int64_t to = std::min(end, first_row + w.rows) - first_row;
       if (from < to)
-        members[i].panel(
-            DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
-                     w.row_stride, to - from, members[i].activations, members[i].activation_stride, n_tokens,
-                     w.cols, members[i].output->y + from, static_cast<size_t>(w.rows)});
+        panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
+                           w.row_stride, to - from, converted + conversion_of[i]->offset,
+                           conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
+                           static_cast<size_t>(w.rows)});
       first_row += w.rows;
     }
   });
