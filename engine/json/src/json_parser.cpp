@@ -6,7 +6,7 @@
 #include <string>
 
 #include "ckernel/json/json.h"
-#include "utf8.h"
+#include "ckernel/json/utf8.h"
 
 namespace ck {
 namespace {
@@ -137,10 +137,10 @@ class Parser {
       } else if (static_cast<unsigned char>(c) < 0x20) {
         fail("control character in a string (it must be escaped)");
       } else {
-        const std::size_t length = json_detail::utf8_sequence_length(text_, position_);
-        if (length == 0) fail("invalid UTF-8 in a string");
-        out.append(text_.substr(position_, length));
-        position_ += length;
+        const Utf8Sequence sequence = utf8_sequence_at(text_, position_);
+        if (sequence.status != Utf8Status::complete) fail("invalid UTF-8 in a string");
+        out.append(text_.substr(position_, sequence.length));
+        position_ += sequence.length;
       }
     }
   }
@@ -171,7 +171,7 @@ class Parser {
         out += '\t';
         return;
       case 'u':
-        json_detail::append_utf8(out, parse_code_point(start));
+        append_utf8(out, parse_code_point(start));
         return;
       default:
         fail_at(start, "invalid escape");

@@ -3,7 +3,7 @@
 #include <charconv>
 #include <cmath>
 
-#include "utf8.h"
+#include "ckernel/json/utf8.h"
 
 namespace ck {
 namespace {
@@ -24,13 +24,14 @@ void append_json_quoted(std::string& out, std::string_view text) {
   static constexpr char kHexDigits[] = "0123456789abcdef";
   out += '"';
   for (std::size_t i = 0; i < text.size();) {
-    const std::size_t length = json_detail::utf8_sequence_length(text, i);
-    if (length == 0) {
+    const Utf8Sequence sequence = utf8_sequence_at(text, i);
+    if (sequence.status != Utf8Status::complete) {
       out += kReplacementCharacter;
       ++i;
       continue;
     }
     const char c = text[i];
+    const std::size_t length = sequence.length;
     if (length > 1) {
       out.append(text.substr(i, length));
     } else if (c == '"' || c == '\\') {

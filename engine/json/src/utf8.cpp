@@ -1,34 +1,34 @@
-#include "utf8.h"
+#include "ckernel/json/utf8.h"
 
-namespace ck::json_detail {
+namespace ck {
 
-std::size_t utf8_sequence_length(std::string_view text, std::size_t i) {
+Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i) {
   const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
   const unsigned char lead = byte(i);
-  if (lead < 0x80) return 1;
+  if (lead < 0x80) return {Utf8Status::complete, 1};
   std::size_t length = 0;
-  std::uint32_t code_point = 0;
-  if ((lead & 0xE0) == 0xC0) {
+  // The range of the second byte, narrowed where the lead alone would allow an overlong form, a surrogate
+  // or a code point above U+10FFFF.
+  unsigned char low = 0x80, high = 0xBF;
+  if (lead >= 0xC2 && lead <= 0xDF) {
     length = 2;
-    code_point = lead & 0x1F;
-  } else if ((lead & 0xF0) == 0xE0) {
+  } else if (lead >= 0xE0 && lead <= 0xEF) {
     length = 3;
-    code_point = lead & 0x0F;
-  } else if ((lead & 0xF8) == 0xF0) {
+    if (lead == 0xE0) low = 0xA0;
+    if (lead == 0xED) high = 0x9F;
+  } else if (lead >= 0xF0 && lead <= 0xF4) {
     length = 4;
-    code_point = lead & 0x07;
+    if (lead == 0xF0) low = 0x90;
+    if (lead == 0xF4) high = 0x8F;
   } else {
-    return 0;
+    return {Utf8Status::invalid, 0};
   }
-  if (i + length > text.size()) return 0;
   for (std::size_t k = 1; k < length; ++k) {
-    if ((byte(i + k) & 0xC0) != 0x80) return 0;
-    code_point = code_point << 6 | (byte(i + k) & 0x3F);
+    if (i + k >= text.size()) return {Utf8Status::truncated, 0};
+    const unsigned char next = byte(i + k);
+    if (k == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF)) return {Utf8Status::invalid, 0};
   }
-  constexpr std::uint32_t kShortest[] = {0, 0, 0x80, 0x800, 0x10000};
-  const bool overlong = code_point < kShortest[length];
-  const bool surrogate = code_point >= 0xD800 && code_point <= 0xDFFF;
-  return overlong || surrogate || code_point > 0x10FFFF ? 0 : length;
+  return {Utf8Status::complete, length};
 }
 
 void append_utf8(std::string& out, std::uint32_t code_point) {
@@ -49,4 +49,4 @@ void append_utf8(std::string& out, std::uint32_t code_point) {
   }
 }
 
-}  // namespace ck::json_detail
+}  // namespace ck

@@ -1,0 +1,30 @@
+// UTF-8 well-formedness as Unicode defines it (table 3-7: no overlong forms, no surrogates, nothing above
+// U+10FFFF). JSON text must be valid UTF-8, and so must ckd's D-Bus strings, which also meet characters
+// that a token boundary has cut in two.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace ck {
+
+enum class Utf8Status {
+  complete,   // a whole, valid sequence of `length` bytes
+  invalid,    // the byte at i cannot start a sequence, or the sequence it starts breaks off
+  truncated,  // a valid beginning that the text ends before completing
+};
+
+struct Utf8Sequence {
+  Utf8Status status;
+  std::size_t length;  // of a complete sequence
+};
+
+// What starts at text[i], for i < text.size().
+Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i);
+
+// Appends a code point (at most U+10FFFF, not a surrogate) as UTF-8.
+void append_utf8(std::string& out, std::uint32_t code_point);
+
+}  // namespace ck
