@@ -71,6 +71,22 @@ void require_authorized(sd_bus_message* message) {
       "uid " + std::to_string(euid) + " may not change ckd: only root and members of group ckernel may");
 }
 
+// The caller's user and groups, with which ckd opens the files it names.
+Caller caller_of(sd_bus_message* message) {
+  sd_bus_creds* creds = nullptr;
+  const int r = sd_bus_query_sender_creds(
+      message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
+      &creds);
+  const std::unique_ptr<sd_bus_creds, decltype(&sd_bus_creds_unref)> owned(creds, &sd_bus_creds_unref);
+  Caller caller;
+  if (r < 0 || sd_bus_creds_get_euid(creds, &caller.uid) < 0 || sd_bus_creds_get_egid(creds, &caller.gid) < 0)
+    throw DaemonError(error_name::kPermissionDenied, "cannot tell who is calling");
+  const gid_t* groups = nullptr;
+  const int count = sd_bus_creds_get_supplementary_gids(creds, &groups);
+  if (count > 0) caller.groups.assign(groups, groups + count);
+  return caller;
+}
+
 // One a{sv} option value, of the D-Bus types the API uses.
 using OptionValue = std::variant<std::string, std::uint32_t, std::int32_t, std::uint64_t, double>;
 
@@ -176,19 +192,21 @@ int load_model(sd_bus_message* m, void* userdata, sd_bus_error*) {
     check(sd_bus_message_read(m, "ss", &tenant, &path), "reading LoadModel");
     const auto options = read_options(m, {{"name", 's'}, {"threads", 'u'}, {"context", 'u'}});
     const LoadOptions load{option<std::string>(options, "name"), option<std::uint32_t>(options, "threads"),
-                           option<std::uint32_t>(options, "context")};
-    // The reply waits for the worker; the call's message is kept until then.
+                           option<std::uint32_t>(options, "context"), caller_of(m)};
+    // The reply waits for the worker; the call's message is kept until then. The load always completes
+    // later, on the loop, so the object path is known by then.
     auto reply_to = share(m);
     auto object = std::make_shared<std::string>();
     const std::string tenant_name = tenant;
-    *object = model_path(tenant_name, load.name.value_or(std::filesystem::path(path).stem().string()));
-    service(userdata).manager().load_model(tenant, path, load, [reply_to, object](const DaemonError* error) {
-      if (error) {
-        sd_bus_reply_method_errorf(reply_to.get(), error->name(), "%s", error->what());
-      } else {
-        sd_bus_reply_method_return(reply_to.get(), "o", object->c_str());
-      }
-    });
+    *object = model_path(
+        tenant_name, service(userdata).manager().load_model(
+                         tenant, path, load, [reply_to, object](const DaemonError* error) {
+                           if (error) {
+                             sd_bus_reply_method_errorf(reply_to.get(), error->name(), "%s", error->what());
+                           } else {
+                             sd_bus_reply_method_return(reply_to.get(), "o", object->c_str());
+                           }
+                         }));
     return 1;
   });
 }
@@ -354,7 +372,7 @@ int tenant_property(sd_bus*, const char*, const char*, const char* property, sd_
                     void* userdata, sd_bus_error*) {
   const Tenant& tenant = *static_cast<const Tenant*>(userdata);
   const std::string name = property;
-  const TenantRecord& record = tenant.settings.record;
+  const TenantRecord& record = tenant.record;
   if (name == "Name") return sd_bus_message_append(reply, "s", record.name.c_str());
   if (name == "Cpus") return sd_bus_message_append(reply, "s", record.cpus.c_str());
   if (name == "Mems") return sd_bus_message_append(reply, "s", record.mems.c_str());
@@ -362,7 +380,7 @@ int tenant_property(sd_bus*, const char*, const char*, const char* property, sd_
   if (name == "MemoryUsage") {
     std::uint64_t usage = 0;
     try {
-      usage = tenant.slice.usage().memory_bytes;
+      if (tenant.slice) usage = tenant.slice->usage().memory_bytes;
     } catch (const std::exception&) {
       // No memory controller: nothing to report.
     }

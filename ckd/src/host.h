@@ -1,7 +1,10 @@
-// What ckd sets up on the host at start and gives back at exit: a huge page reservation, a hugetlbfs
-// mount for weight copies, the copy engine, and the store of resident weight files. Whatever cannot be
-// had is a note in the status, not a reason to stop: weights then stay in the page cache.
+// What ckd sets up on the host at start and gives back at exit: a hugetlbfs mount for weight copies, the
+// budget of huge pages it reserves per copy, the copy engine, and the store of resident weight files.
+// What a killed ckd left (its mount, the files in it, its huge pages) is cleared first. Whatever cannot
+// be had is a note in the status, not a reason to stop: weights then stay in the page cache.
 #pragma once
+
+#include <sys/types.h>
 
 #include <cstdint>
 #include <memory>
@@ -11,23 +14,25 @@
 
 #include "ckernel/json/json.h"
 #include "ckernel/tuning/copy_engine.h"
-#include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/hugetlbfs_mount.h"
 #include "ckernel/tuning/id_list.h"
 #include "ckernel/tuning/resident_file.h"
+#include "hugepage_budget.h"
 #include "options.h"
 
 namespace ckernel::daemon {
 
 class Host {
  public:
-  explicit Host(const DaemonOptions& options);
+  // worker_gid: the group the workers run as, which must read the hugetlbfs copies.
+  Host(const DaemonOptions& options, std::optional<gid_t> worker_gid);
   ~Host();
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
 
   const tuning::IdList& cpus() const noexcept { return cpus_; }
   const tuning::IdList& nodes() const noexcept { return nodes_; }
+  // MemTotal: what a tenant's memory limit may not exceed.
   std::uint64_t memory_bytes() const noexcept { return memory_bytes_; }
   std::uint64_t hugepages_reserved_bytes() const;
   std::string copy_engine_kind() const;  // "dsa" or "cpu"
@@ -40,12 +45,15 @@ class Host {
   ck::Json status() const;
 
  private:
+  void clear_previous_instance(const DaemonOptions& options);
+  void set_up_hugepages(const DaemonOptions& options, std::optional<gid_t> worker_gid);
+
   tuning::IdList cpus_;
   tuning::IdList nodes_;
   std::uint64_t memory_bytes_ = 0;
   std::vector<std::string> notes_;
-  std::vector<tuning::HugePageReservation> reservations_;
   std::optional<tuning::HugetlbfsMount> mount_;
+  std::unique_ptr<HugePageBudget> budget_;
   std::unique_ptr<tuning::CopyEngine> copy_engine_;
   std::unique_ptr<tuning::ResidentFileStore> resident_files_;
 };

@@ -92,6 +92,7 @@ void LoadedModel::start(std::shared_ptr<const tuning::ResidentFile> weights) {
 }
 
 void LoadedModel::fail_load(const DaemonError& error) {
+  error_ = error.what();
   set_state(ModelState::failed);
   if (on_loaded_) std::exchange(on_loaded_, nullptr)(&error);
   if (environment_.on_load_failed) environment_.on_load_failed(error);

@@ -65,6 +65,10 @@ class LoadedModel {
   std::uint64_t weight_bytes() const noexcept { return weight_bytes_; }
   // Weights plus KV cache, what the model asks of its tenant's memory limit.
   std::uint64_t footprint_bytes() const noexcept { return footprint_bytes_; }
+  // Known once the file was read (the model starts loading before that).
+  void set_footprint_bytes(std::uint64_t bytes) noexcept { footprint_bytes_ = bytes; }
+  // Why the load failed, while the state is `failed`.
+  const std::string& error() const noexcept { return error_; }
   std::string placement() const;
 
  private:
@@ -93,6 +97,7 @@ class LoadedModel {
   ModelState state_ = ModelState::loading;
   std::uint64_t weight_bytes_ = 0;
   unsigned restarts_ = 0;
+  std::string error_;
   unsigned consecutive_failures_ = 0;
   std::optional<WorkerProcess> worker_;
   EventSource socket_source_;

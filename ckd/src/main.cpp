@@ -9,14 +9,17 @@
 #include <cstdio>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <system_error>
 
 #include "bus_service.h"
 #include "host.h"
+#include "instance_lock.h"
 #include "log.h"
 #include "manager.h"
 #include "options.h"
+#include "worker_process.h"
 
 namespace {
 
@@ -64,13 +67,17 @@ int run(const daemon::DaemonOptions& options) {
   for (const int signal : {SIGTERM, SIGINT})
     check(sd_event_add_signal(loop.get(), nullptr, signal, nullptr, nullptr), "sd_event_add_signal");
 
-  daemon::Host host(options);
+  // One ckd per runtime directory: the next steps clear what a previous instance left there, which must
+  // never be a live one's.
+  const daemon::InstanceLock lock(options.runtime_dir);
+  const std::optional<daemon::WorkerIdentity> workers = daemon::resolve_worker_identity(options.worker_user);
+  daemon::Host host(options, workers ? std::optional(workers->gid) : std::nullopt);
   for (const std::string& note : host.notes()) daemon::log(daemon::LogLevel::info, note);
   const auto bus = connect(options);
   check(sd_bus_attach_event(bus.get(), loop.get(), SD_EVENT_PRIORITY_NORMAL), "sd_bus_attach_event");
   int exit_code = 0;
   {
-    daemon::Manager manager(options, loop.get(), host);
+    daemon::Manager manager(options, loop.get(), host, workers);
     daemon::BusService service(bus.get(), manager, host);
     manager.set_listener(&service);
     manager.restore();

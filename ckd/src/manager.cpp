@@ -1,16 +1,16 @@
 #include "manager.h"
 
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
 
-#include "ckernel/engine/gguf.h"
-#include "ckernel/engine/model.h"
-#include "ckernel/engine/model_image.h"
 #include "ckernel/tuning/error.h"
+#include "ckernel/tuning/stale_groups.h"
 #include "errors.h"
 #include "log.h"
+#include "model_file.h"
 #include "names.h"
 #include "state_file.h"
 
@@ -22,21 +22,51 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr unsigned kDefaultContext = 4096;
-constexpr std::uint64_t kKvBytesPerValue = 2;  // the KV cache is fp16
+// Restoring a tenant or model is tried again after 1 s, then twice as long each time, up to a minute.
+constexpr std::uint64_t kFirstRetryUsec = 1'000'000;
+constexpr std::uint64_t kLastRetryUsec = 60'000'000;
 
 fs::path state_file(const DaemonOptions& options) { return options.state_dir / "state.json"; }
 
+std::uint64_t now_usec() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
+}
+
+std::string describe(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const std::exception& e) {
+    return e.what();
+  } catch (...) {
+    return "unknown error";
+  }
+}
+
+DaemonError as_daemon_error(std::exception_ptr error) {
+  try {
+    std::rethrow_exception(error);
+  } catch (const DaemonError& e) {
+    return e;
+  } catch (const std::exception& e) {
+    return DaemonError(error_name::kBadModel, e.what());
+  }
+}
+
 }  // namespace
 
-Manager::Manager(const DaemonOptions& options, sd_event* loop, Host& host)
+Manager::Manager(const DaemonOptions& options, sd_event* loop, Host& host,
+                 std::optional<WorkerIdentity> workers)
     : options_(options),
       loop_(loop),
       host_(host),
       cgroup_parent_(options.cgroup_parent.empty() ? default_cgroup_parent() : options.cgroup_parent),
       worker_path_(options.worker_path.empty() ? default_worker_path() : options.worker_path),
-      worker_identity_(resolve_worker_identity(options.worker_user)),
-      copier_(loop, host.resident_files()) {
+      worker_identity_(std::move(workers)),
+      file_jobs_(loop) {
+  // A parent ckd makes goes again at exit; the service cgroup systemd delegated stays systemd's.
+  remove_parent_at_exit_ = !cgroup_parent_.ends_with(".service") && !tuning::group_exists(cgroup_parent_);
   log(LogLevel::info,
       "tenant groups under " + cgroup_parent_ + ", workers " + worker_path_.string() + " as " +
           (worker_identity_ ? worker_identity_->user : std::string("root (no user 'ckernel')")));
@@ -46,6 +76,8 @@ Manager::~Manager() {
   // Workers first (each model's destructor kills its worker), then the slices they lived in.
   for (auto& [name, tenant] : tenants_) tenant->models.clear();
   tenants_.clear();
+  if (remove_parent_at_exit_ && !tuning::remove_group_if_unused(cgroup_parent_))
+    log(LogLevel::warning, "the tenant parent group " + cgroup_parent_ + " is not empty; it stays");
 }
 
 Tenant& Manager::tenant(const std::string& name) const {
@@ -64,14 +96,13 @@ LoadedModel& Manager::model(const std::string& tenant_name, const std::string& m
   return *found->second;
 }
 
-void Manager::create_tenant(const TenantRecord& request) {
-  require_valid_name(request.name, "tenant");
-  if (tenants_.contains(request.name))
-    throw DaemonError(error_name::kTenantExists, "tenant '" + request.name + "' exists");
+void Manager::activate(Tenant& tenant) {
   std::vector<std::pair<std::string, tuning::IdList>> taken;
-  for (const auto& [name, tenant] : tenants_) taken.emplace_back(name, tenant->settings.cpus);
+  for (const auto& [name, other] : tenants_) {
+    if (name != tenant.name() && other->settings) taken.emplace_back(name, other->settings->cpus);
+  }
   ValidatedTenant settings =
-      validate_tenant(request, HostCapacity{host_.cpus(), host_.nodes(), host_.memory_bytes()}, taken);
+      validate_tenant(tenant.record, HostCapacity{host_.cpus(), host_.nodes(), host_.memory_bytes()}, taken);
   tuning::TenantSpec spec;
   spec.name = settings.record.name;
   spec.parent = cgroup_parent_;
@@ -79,14 +110,30 @@ void Manager::create_tenant(const TenantRecord& request) {
   spec.memory_nodes = settings.nodes;
   if (settings.record.memory_limit_bytes > 0) spec.memory_limit_bytes = settings.record.memory_limit_bytes;
   try {
-    auto tenant = std::make_unique<Tenant>(Tenant{settings, tuning::TenantSlice::create(spec), {}});
-    tenants_.emplace(spec.name, std::move(tenant));
+    tenant.slice.emplace(tuning::TenantSlice::create(spec));
   } catch (const tuning::TuningError& e) {
     throw DaemonError(error_name::kFailed, e.what());
   }
+  tenant.record = settings.record;
+  tenant.settings = std::move(settings);
+  tenant.error.clear();
+}
+
+void Manager::create_tenant(const TenantRecord& request) {
+  require_valid_name(request.name, "tenant");
+  if (tenants_.contains(request.name))
+    throw DaemonError(error_name::kTenantExists, "tenant '" + request.name + "' exists");
+  auto tenant = std::make_unique<Tenant>();
+  tenant->record = request;
+  // A group of this name that ckd does not know can only be what a killed ckd made just before it could
+  // write its state file: it goes, with whatever still runs in it.
+  const auto sweep = tuning::remove_stale_tenant_groups(cgroup_parent_, {request.name});
+  for (const std::string& problem : sweep.problems) log(LogLevel::warning, problem);
+  activate(*tenant);
   log(LogLevel::info,
-      "tenant " + spec.name + ": CPUs " + settings.record.cpus + ", nodes " + settings.record.mems);
-  if (listener_) listener_->tenant_added(spec.name);
+      "tenant " + request.name + ": CPUs " + tenant->record.cpus + ", nodes " + tenant->record.mems);
+  tenants_.emplace(request.name, std::move(tenant));
+  if (listener_) listener_->tenant_added(request.name);
   save();
 }
 
@@ -97,30 +144,11 @@ void Manager::remove_tenant(const std::string& name) {
     unload_model(name, model_name);
   }
   tenants_.erase(name);
+  tenant_retries_.erase(name);
+  std::erase_if(model_retries_, [&name](const auto& entry) { return entry.first.first == name; });
   log(LogLevel::info, "tenant " + name + " removed");
   if (listener_) listener_->tenant_removed(name);
   save();
-}
-
-std::uint64_t Manager::model_footprint(const std::string& path, unsigned context,
-                                       std::uint64_t* weight_bytes) const {
-  std::shared_ptr<const ck::Model> probe;
-  try {
-    probe = ck::Model::load(ck::map_model_file(path));
-  } catch (const std::exception& e) {
-    throw DaemonError(error_name::kBadModel, e.what());
-  }
-  const ck::ModelConfig& config = probe->config();
-  std::uint64_t positions = context;
-  if (positions == 0) {
-    positions = config.n_ctx_train > 0 ? std::min<std::uint64_t>(config.n_ctx_train, kDefaultContext)
-                                       : kDefaultContext;
-  }
-  const auto kv_bytes = 2 * kKvBytesPerValue * positions * static_cast<std::uint64_t>(config.n_layer) *
-                        static_cast<std::uint64_t>(config.n_head_kv) *
-                        static_cast<std::uint64_t>(config.head_dim);
-  *weight_bytes = probe->weight_bytes();
-  return *weight_bytes + kv_bytes;
 }
 
 std::string Manager::load_model(const std::string& tenant_name, const std::string& path,
@@ -137,107 +165,161 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
     }
   }
   require_valid_name(name, "model");
-  if (owner.models.contains(name)) {
+  if (owner.models.contains(name) ||
+      std::any_of(owner.waiting.begin(), owner.waiting.end(),
+                  [&name](const ModelRecord& waiting) { return waiting.name == name; })) {
     throw DaemonError(error_name::kModelExists,
                       "model '" + name + "' exists in tenant '" + tenant_name + "'");
   }
-  const unsigned threads = options.threads.value_or(options_.default_threads > 0
-                                                        ? options_.default_threads
-                                                        : static_cast<unsigned>(owner.settings.cpus.size()));
-  if (threads == 0) throw DaemonError(error_name::kInvalidArgument, "threads must be at least 1");
-  const unsigned context = options.context.value_or(0);
-
-  std::uint64_t weight_bytes = 0;
-  std::uint64_t footprint = model_footprint(path, context, &weight_bytes);
-  const std::uint64_t limit = owner.settings.record.memory_limit_bytes;
-  std::uint64_t in_use = 0;
-  for (const auto& [other, model] : owner.models) in_use += model->footprint_bytes();
-  if (limit > 0 && in_use + footprint > limit) {
-    throw DaemonError(error_name::kModelTooLarge,
-                      "model '" + name + "' needs " + std::to_string(footprint) + " bytes (weights " +
-                          std::to_string(weight_bytes) + " + KV cache) and the tenant's models " +
-                          std::to_string(in_use) + " more, but tenant '" + tenant_name + "' is limited to " +
-                          std::to_string(limit) + " bytes");
+  if (!owner.active()) {
+    throw DaemonError(error_name::kFailed,
+                      "tenant '" + tenant_name + "' is not active (" + owner.error + "); ckd retries it");
   }
-
-  ModelEnvironment environment;
-  environment.loop = loop_;
-  environment.launch.executable = worker_path_;
-  environment.launch.cpus = owner.settings.cpus;
-  environment.launch.nodes = owner.settings.nodes;
-  environment.launch.identity = worker_identity_;
-  environment.launch.attach = [slice = &owner.slice](pid_t pid) { slice->attach(pid); };
-  environment.on_change = [this, tenant_name, name] {
-    if (listener_) listener_->model_changed(tenant_name, name);
-  };
-  environment.on_load_failed = [this, tenant_name, name](const DaemonError& error) {
-    log(LogLevel::warning, "model " + tenant_name + "/" + name + " not loaded: " + error.what());
-    defer([this, tenant_name, name] {
-      const auto owner_entry = tenants_.find(tenant_name);
-      if (owner_entry == tenants_.end()) return;
-      const auto model_entry = owner_entry->second->models.find(name);
-      if (model_entry == owner_entry->second->models.end() ||
-          model_entry->second->state() != ModelState::failed)
-        return;
-      unload_model(tenant_name, name);
-    });
-  };
-  const ModelRecord record{tenant_name, name, fs::absolute(path).string(), threads, context};
-  owner.models.emplace(
-      name, std::make_unique<LoadedModel>(record, footprint, std::move(environment), std::move(on_loaded)));
-  if (listener_) listener_->model_added(tenant_name, name);
+  // ckd's working directory means nothing to a client: ckctl sends absolute paths.
+  if (!fs::path(path).is_absolute()) {
+    throw DaemonError(error_name::kInvalidArgument,
+                      "the model path '" + path + "' is relative; give an absolute path");
+  }
+  const unsigned cpus = static_cast<unsigned>(owner.settings->cpus.size());
+  const unsigned threads = options.threads.value_or(
+      options_.default_threads > 0 ? std::min(options_.default_threads, cpus) : cpus);
+  // More threads than CPUs only makes them wait for each other at every barrier.
+  if (threads == 0 || threads > cpus) {
+    throw DaemonError(error_name::kInvalidArgument,
+                      "threads must be from 1 to " + std::to_string(cpus) + ", the CPUs of tenant '" +
+                          tenant_name + "' (" + owner.record.cpus + "), not " + std::to_string(threads));
+  }
+  const ModelRecord record{tenant_name, name, path, threads, options.context.value_or(0), options.caller.uid};
+  start_load(owner, record, options.caller, std::move(on_loaded), /*kept=*/false);
   save();
-  const std::optional<int> node =
-      owner.settings.nodes.size() == 1 ? std::optional(owner.settings.nodes.ids()[0]) : std::nullopt;
-  place_weights(tenant_name, name, record.path, node);
   return name;
 }
 
-void Manager::place_weights(const std::string& tenant_name, const std::string& name, const std::string& path,
-                            std::optional<int> node) {
-  // The model may be unloaded (and even loaded again) while its weights are copied: the result goes to the
-  // model object that asked, if it still exists.
-  const LoadedModel* requester = &model(tenant_name, name);
-  const auto still_there = [this, tenant_name, name, requester]() -> LoadedModel* {
-    const auto owner = tenants_.find(tenant_name);
-    if (owner == tenants_.end()) return nullptr;
-    const auto entry = owner->second->models.find(name);
-    return entry != owner->second->models.end() && entry->second.get() == requester ? entry->second.get()
-                                                                                    : nullptr;
+void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller& caller,
+                         LoadCallback on_loaded, bool kept) {
+  const std::string tenant_name = owner.name();
+  const std::string name = record.name;
+  const ModelKey key{tenant_name, name};
+  ModelEnvironment environment;
+  environment.loop = loop_;
+  environment.launch.executable = worker_path_;
+  environment.launch.cpus = owner.settings->cpus;
+  environment.launch.nodes = owner.settings->nodes;
+  environment.launch.identity = worker_identity_;
+  environment.launch.attach = [slice = &*owner.slice](pid_t pid) { slice->attach(pid); };
+  environment.on_change = [this, tenant_name, name] {
+    if (listener_) listener_->model_changed(tenant_name, name);
   };
-  copier_.submit(
-      path, node,
-      [this, tenant_name, name, still_there](std::uint64_t done, std::uint64_t total) {
-        if (listener_ && still_there()) listener_->load_progress(tenant_name, name, done, total);
+  // The handler needs the model it belongs to, which exists only once the environment is handed over.
+  auto self = std::make_shared<const LoadedModel*>(nullptr);
+  environment.on_load_failed = [this, key, self, kept](const DaemonError& error) {
+    log(LogLevel::warning, "model " + key.first + "/" + key.second + " not loaded: " + error.what());
+    defer([this, key, requester = *self, kept] { load_failed(key, requester, kept); });
+  };
+  auto loaded = std::make_unique<LoadedModel>(record, 0, std::move(environment), std::move(on_loaded));
+  const LoadedModel* requester = loaded.get();
+  *self = requester;
+  const bool replaced = owner.models.erase(name) > 0;
+  owner.models.emplace(name, std::move(loaded));
+  if (listener_)
+    replaced ? listener_->model_changed(tenant_name, name) : listener_->model_added(tenant_name, name);
+
+  // Opening and parsing the file happen off the loop, as the user who asked; the limit check is back on
+  // the loop, in submission order, so two loads into one tenant cannot both slip under its limit.
+  auto file = std::make_shared<std::shared_ptr<ModelFile>>();
+  auto footprint = std::make_shared<ModelFootprint>();
+  const std::optional<int> node =
+      owner.settings->nodes.size() == 1 ? std::optional(owner.settings->nodes.ids()[0]) : std::nullopt;
+  file_jobs_.submit(
+      [file, footprint, path = record.path, context = record.context, caller](const FileJobs::Progress&) {
+        *file = ModelFile::open(path, caller);
+        *footprint = probe_model(**file, context);
       },
-      [this, tenant_name, name, still_there](std::shared_ptr<const tuning::ResidentFile> weights,
-                                             std::exception_ptr error) {
-        LoadedModel* loaded = still_there();
+      nullptr,
+      [this, key, requester, file, footprint, node](std::exception_ptr error) {
+        LoadedModel* loaded = still_loaded(key, requester);
         if (loaded == nullptr) return;
-        if (error) {
-          try {
-            std::rethrow_exception(error);
-          } catch (const std::exception& e) {
-            loaded->fail_load(DaemonError(error_name::kBadModel, e.what()));
-          }
-          return;
+        if (error) return loaded->fail_load(as_daemon_error(error));
+        Tenant& owner = tenant(key.first);
+        const std::uint64_t limit = owner.record.memory_limit_bytes;
+        std::uint64_t in_use = 0;
+        for (const auto& [other, model] : owner.models)
+          if (model.get() != loaded) in_use += model->footprint_bytes();
+        if (limit > 0 && in_use + footprint->total() > limit) {
+          return loaded->fail_load(DaemonError(
+              error_name::kModelTooLarge,
+              "model '" + key.second + "' needs " + std::to_string(footprint->total()) + " bytes (weights " +
+                  std::to_string(footprint->weight_bytes) + " + KV cache) and the tenant's models " +
+                  std::to_string(in_use) + " more, but tenant '" + key.first + "' is limited to " +
+                  std::to_string(limit) + " bytes"));
         }
-        if (weights->in_hugepages() && worker_identity_ &&
-            ::chown(weights->path().c_str(), worker_identity_->uid, worker_identity_->gid) != 0) {
-          // The copy is made by root; the worker reads it as its own user.
-          log(LogLevel::warning, "chown " + weights->path().string() + " failed; the worker may not read it");
-        }
-        log(LogLevel::info, "model " + tenant_name + "/" + name + ": " + weights->path().string() + ", " +
-                                weights->placement());
-        loaded->start(std::move(weights));
-        if (listener_) listener_->model_changed(tenant_name, name);
+        loaded->set_footprint_bytes(footprint->total());
+        place_weights(key, requester, std::move(*file), node);
       });
 }
 
+LoadedModel* Manager::still_loaded(const ModelKey& key, const LoadedModel* requester) const {
+  const auto owner = tenants_.find(key.first);
+  if (owner == tenants_.end()) return nullptr;
+  const auto entry = owner->second->models.find(key.second);
+  return entry != owner->second->models.end() && entry->second.get() == requester ? entry->second.get()
+                                                                                  : nullptr;
+}
+
+void Manager::place_weights(const ModelKey& key, const LoadedModel* requester,
+                            std::shared_ptr<ModelFile> file, std::optional<int> node) {
+  // The model may be unloaded (and even loaded again) while its weights are copied: the result goes to the
+  // model object that asked, if it still exists.
+  auto weights = std::make_shared<std::shared_ptr<const tuning::ResidentFile>>();
+  tuning::ResidentFileStore& store = host_.resident_files();
+  file_jobs_.submit(
+      [weights, file, node, &store](const FileJobs::Progress& report) {
+        *weights = store.acquire(file->path(), file->fd(), node,
+                                 [&report](std::size_t done, std::size_t total) { report(done, total); });
+      },
+      [this, key, requester](std::uint64_t done, std::uint64_t total) {
+        if (listener_ && still_loaded(key, requester))
+          listener_->load_progress(key.first, key.second, done, total);
+      },
+      [this, key, requester, weights](std::exception_ptr error) {
+        LoadedModel* loaded = still_loaded(key, requester);
+        if (loaded == nullptr) return;
+        if (error) return loaded->fail_load(DaemonError(error_name::kBadModel, describe(error)));
+        if ((*weights)->in_hugepages() && worker_identity_ &&
+            ::chown((*weights)->path().c_str(), worker_identity_->uid, worker_identity_->gid) != 0) {
+          // The copy is made by root; the worker reads it as its own user.
+          log(LogLevel::warning,
+              "chown " + (*weights)->path().string() + " failed; the worker may not read it");
+        }
+        log(LogLevel::info, "model " + key.first + "/" + key.second + ": " + (*weights)->path().string() +
+                                ", " + (*weights)->placement());
+        loaded->start(std::move(*weights));
+        if (listener_) listener_->model_changed(key.first, key.second);
+      });
+}
+
+void Manager::load_failed(const ModelKey& key, const LoadedModel* requester, bool kept) {
+  if (still_loaded(key, requester) == nullptr) return;
+  if (!kept) {
+    unload_model(key.first, key.second);
+    return;
+  }
+  // A model of the state file stays, failed, and is tried again.
+  schedule_retry(model_retries_[key]);
+}
+
 void Manager::unload_model(const std::string& tenant_name, const std::string& model_name) {
-  model(tenant_name, model_name);  // throws when unknown
   Tenant& owner = tenant(tenant_name);
-  owner.models.erase(model_name);
+  const auto waiting =
+      std::find_if(owner.waiting.begin(), owner.waiting.end(),
+                   [&model_name](const ModelRecord& record) { return record.name == model_name; });
+  if (waiting != owner.waiting.end()) {
+    owner.waiting.erase(waiting);
+  } else {
+    model(tenant_name, model_name);  // throws when unknown
+    owner.models.erase(model_name);
+  }
+  model_retries_.erase({tenant_name, model_name});
   log(LogLevel::info, "model " + tenant_name + "/" + model_name + " unloaded");
   if (listener_) listener_->model_removed(tenant_name, model_name);
   save();
@@ -253,37 +335,133 @@ void Manager::restore() {
   try {
     state = load_state(state_file(options_));
   } catch (const std::exception& e) {
+    // Nothing is written over a state file ckd cannot read: it stays for the admin to look at.
     log(LogLevel::error, std::string("state not restored: ") + e.what());
+    restoring_ = true;
     return;
   }
+  // What a killed ckd left of its tenants: their groups, and workers still running in them.
+  std::vector<std::string> names;
+  for (const TenantRecord& record : state.tenants) names.push_back(record.name);
+  const tuning::StaleGroupSweep sweep = tuning::remove_stale_tenant_groups(cgroup_parent_, names);
+  if (!sweep.removed_groups.empty()) {
+    remove_parent_at_exit_ = remove_parent_at_exit_ || !cgroup_parent_.ends_with(".service");
+    log(LogLevel::warning, "cleared " + std::to_string(sweep.removed_groups.size()) +
+                               " tenant group(s) and " + std::to_string(sweep.killed_processes.size()) +
+                               " worker(s) a previous ckd left");
+  }
+  for (const std::string& problem : sweep.problems) log(LogLevel::error, problem);
+
   restoring_ = true;
   for (const TenantRecord& record : state.tenants) {
+    if (tenants_.contains(record.name)) continue;
+    auto tenant = std::make_unique<Tenant>();
+    tenant->record = record;
+    Tenant& added = *tenant;
+    tenants_.emplace(record.name, std::move(tenant));
     try {
-      create_tenant(record);
+      activate(added);
     } catch (const std::exception& e) {
-      log(LogLevel::error, "tenant " + record.name + " not restored: " + e.what());
+      added.error = e.what();
+      log(LogLevel::error, "tenant " + record.name + " not restored, will retry: " + e.what());
+      schedule_retry(tenant_retries_[record.name]);
     }
+    if (listener_) listener_->tenant_added(record.name);
   }
   for (const ModelRecord& record : state.models) {
-    try {
-      const LoadOptions options{record.name, record.threads, record.context};
-      load_model(record.tenant, record.path, options, [name = record.name](const DaemonError* error) {
-        if (error) log(LogLevel::error, "model " + name + " not restored: " + error->what());
-      });
-    } catch (const std::exception& e) {
-      log(LogLevel::error, "model " + record.tenant + "/" + record.name + " not restored: " + e.what());
+    const auto owner = tenants_.find(record.tenant);
+    if (owner == tenants_.end()) {
+      log(LogLevel::error,
+          "model " + record.tenant + "/" + record.name + " dropped: its tenant is not in the state");
+      continue;
     }
+    if (!owner->second->active()) {
+      owner->second->waiting.push_back(record);
+      continue;
+    }
+    start_load(*owner->second, record, caller_for_uid(record.owner_uid), nullptr, /*kept=*/true);
   }
   restoring_ = false;
   save();
+}
+
+void Manager::schedule_retry(Retry& retry) {
+  const std::uint64_t delay = std::min(kLastRetryUsec, kFirstRetryUsec << std::min(retry.attempts, 6u));
+  ++retry.attempts;
+  retry.due_usec = now_usec() + delay;
+  arm_retry_timer();
+}
+
+void Manager::arm_retry_timer() {
+  if (retry_timer_ || (tenant_retries_.empty() && model_retries_.empty())) return;
+  sd_event_source* timer = nullptr;
+  if (sd_event_add_time_relative(loop_, &timer, CLOCK_MONOTONIC, 250'000, 0, on_retry_timer, this) >= 0)
+    retry_timer_.reset(timer);
+}
+
+int Manager::on_retry_timer(sd_event_source*, uint64_t, void* self) {
+  auto* manager = static_cast<Manager*>(self);
+  manager->retry_timer_.reset();
+  manager->run_due_retries();
+  manager->arm_retry_timer();
+  return 0;
+}
+
+void Manager::run_due_retries() {
+  const std::uint64_t now = now_usec();
+  for (auto it = tenant_retries_.begin(); it != tenant_retries_.end();) {
+    const auto entry = tenants_.find(it->first);
+    if (entry == tenants_.end() || entry->second->active()) {
+      it = tenant_retries_.erase(it);
+      continue;
+    }
+    if (it->second.due_usec > now) {
+      ++it;
+      continue;
+    }
+    Tenant& tenant = *entry->second;
+    try {
+      activate(tenant);
+      log(LogLevel::info,
+          "tenant " + tenant.name() + " restored on attempt " + std::to_string(it->second.attempts + 1));
+      for (const ModelRecord& record : std::exchange(tenant.waiting, {}))
+        start_load(tenant, record, caller_for_uid(record.owner_uid), nullptr, /*kept=*/true);
+      it = tenant_retries_.erase(it);
+    } catch (const std::exception& e) {
+      tenant.error = e.what();
+      schedule_retry(it->second);
+      ++it;
+    }
+  }
+  for (auto it = model_retries_.begin(); it != model_retries_.end();) {
+    const auto owner = tenants_.find(it->first.first);
+    const auto entry = owner == tenants_.end() ? nullptr : owner->second.get();
+    const auto model = entry ? entry->models.find(it->first.second) : decltype(entry->models.end()){};
+    // Done once the model is unloaded or became ready; a load in progress keeps its count of attempts.
+    if (entry == nullptr || model == entry->models.end() ||
+        (model->second->state() != ModelState::failed && model->second->state() != ModelState::loading)) {
+      it = model_retries_.erase(it);
+      continue;
+    }
+    if (model->second->state() == ModelState::loading || it->second.due_usec > now) {
+      ++it;
+      continue;
+    }
+    const ModelRecord record = model->second->record();
+    log(LogLevel::info, "model " + record.tenant + "/" + record.name + ": loading again (attempt " +
+                            std::to_string(it->second.attempts + 1) + ")");
+    ++it;  // start_load replaces the model; its retry entry stays until the load succeeds or is unloaded
+    start_load(*entry, record, caller_for_uid(record.owner_uid), nullptr, /*kept=*/true);
+  }
 }
 
 void Manager::save() const {
   if (restoring_) return;
   DaemonState state;
   for (const auto& [name, tenant] : tenants_) {
-    state.tenants.push_back(tenant->settings.record);
+    state.tenants.push_back(tenant->record);
     for (const auto& [model_name, model] : tenant->models) state.models.push_back(model->record());
+    for (const ModelRecord& waiting : tenant->waiting) state.models.push_back(waiting);
   }
   try {
     save_state(state_file(options_), state);
@@ -297,28 +475,44 @@ Json Manager::status() const {
   for (const auto& [name, tenant] : tenants_) {
     Json::Array models;
     for (const auto& [model_name, model] : tenant->models) {
-      models.push_back(Json::Object{{"name", model_name},
-                                    {"path", model->record().path},
-                                    {"state", to_string(model->state())},
-                                    {"worker_pid", static_cast<std::int64_t>(model->worker_pid())},
-                                    {"threads", model->record().threads},
-                                    {"restarts", model->restarts()},
-                                    {"weight_bytes", model->weight_bytes()},
-                                    {"placement", model->placement()}});
+      Json::Object entry{{"name", model_name},
+                         {"path", model->record().path},
+                         {"state", to_string(model->state())},
+                         {"worker_pid", static_cast<std::int64_t>(model->worker_pid())},
+                         {"threads", model->record().threads},
+                         {"restarts", model->restarts()},
+                         {"weight_bytes", model->weight_bytes()},
+                         {"placement", model->placement()}};
+      if (model->state() == ModelState::failed) entry.emplace("error", model->error());
+      models.push_back(std::move(entry));
+    }
+    for (const ModelRecord& waiting : tenant->waiting) {
+      models.push_back(Json::Object{{"name", waiting.name},
+                                    {"path", waiting.path},
+                                    {"state", "failed"},
+                                    {"worker_pid", std::int64_t{0}},
+                                    {"threads", waiting.threads},
+                                    {"restarts", 0u},
+                                    {"weight_bytes", std::uint64_t{0}},
+                                    {"placement", ""},
+                                    {"error", "waiting for tenant '" + name + "' to be restored"}});
     }
     std::uint64_t usage = 0;
     try {
-      usage = tenant->slice.usage().memory_bytes;
+      if (tenant->slice) usage = tenant->slice->usage().memory_bytes;
     } catch (const tuning::TuningError&) {
       // Without a memory controller there is nothing to report.
     }
-    tenants.push_back(Json::Object{{"name", name},
-                                   {"cpus", tenant->settings.record.cpus},
-                                   {"mems", tenant->settings.record.mems},
-                                   {"memory_limit", tenant->settings.record.memory_limit_bytes},
-                                   {"memory_usage", usage},
-                                   {"cgroup", tenant->slice.group()},
-                                   {"models", std::move(models)}});
+    Json::Object entry{{"name", name},
+                       {"state", tenant->active() ? "active" : "failed"},
+                       {"cpus", tenant->record.cpus},
+                       {"mems", tenant->record.mems},
+                       {"memory_limit", tenant->record.memory_limit_bytes},
+                       {"memory_usage", usage},
+                       {"cgroup", tenant->slice ? tenant->slice->group() : std::string()},
+                       {"models", std::move(models)}};
+    if (!tenant->active()) entry.emplace("error", tenant->error);
+    tenants.push_back(std::move(entry));
   }
   return Json::Object{
       {"version", CKERNEL_VERSION}, {"host", host_.status()}, {"tenants", std::move(tenants)}};
@@ -327,6 +521,7 @@ Json Manager::status() const {
 std::string Manager::summary() const {
   std::size_t models = 0, ready = 0;
   for (const auto& [name, tenant] : tenants_) {
+    models += tenant->waiting.size();
     for (const auto& [model_name, model] : tenant->models) {
       ++models;
       if (model->state() == ModelState::ready) ++ready;
@@ -340,7 +535,10 @@ void Manager::defer(std::function<void()> action) {
   deferred_.push_back(std::move(action));
   if (deferred_source_) return;
   sd_event_source* source = nullptr;
-  if (sd_event_add_defer(loop_, &source, on_deferred, this) >= 0) deferred_source_.reset(source);
+  if (sd_event_add_defer(loop_, &source, on_deferred, this) < 0) return;
+  deferred_source_.reset(source);
+  // Before the next bus message: a client told that its load failed must not then see the model listed.
+  sd_event_source_set_priority(source, SD_EVENT_PRIORITY_IMPORTANT);
 }
 
 int Manager::on_deferred(sd_event_source*, void* self) {

@@ -1,5 +1,7 @@
 // ckd's state and the operations of org.ckernel.Manager1, independent of D-Bus: tenants with their
 // cgroup slices, models with their workers, the state file written on every change and restored on start.
+// The state file is the truth: a restart reconciles the host with it (clearing what a killed ckd left),
+// and what cannot be restored is kept, marked failed with the reason, and tried again, never dropped.
 // Refusals are DaemonErrors; long operations (loading, generating) complete through callbacks.
 #pragma once
 
@@ -11,14 +13,16 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
+#include "caller.h"
 #include "ckernel/json/json.h"
+#include "file_jobs.h"
 #include "host.h"
 #include "loaded_model.h"
 #include "options.h"
 #include "tenant.h"
-#include "weight_copier.h"
 #include "worker_process.h"
 
 namespace ckernel::daemon {
@@ -40,23 +44,27 @@ struct LoadOptions {
   std::optional<std::string> name;
   std::optional<unsigned> threads;
   std::optional<unsigned> context;
+  Caller caller;  // the file is opened with this user's rights
 };
 
 class Manager {
  public:
-  Manager(const DaemonOptions& options, sd_event* loop, Host& host);
+  // Clears nothing yet: restore() does, knowing from the state file which groups were ckd's.
+  Manager(const DaemonOptions& options, sd_event* loop, Host& host, std::optional<WorkerIdentity> workers);
+  // Stops the workers, removes the tenant groups and the parent group if ckd made it.
   ~Manager();
   Manager(const Manager&) = delete;
   Manager& operator=(const Manager&) = delete;
 
   void set_listener(ChangeListener* listener) { listener_ = listener; }
-  // Recreates the tenants and reloads the models of the state file; what fails is logged and dropped.
+  // Clears what a previous ckd left of the state file's tenants (groups, workers), then makes them and
+  // loads their models again. What fails stays, marked failed, and is retried with backoff.
   void restore();
 
   void create_tenant(const TenantRecord& request);
   void remove_tenant(const std::string& name);
-  // Validates and starts the load; returns the model's name. on_loaded runs when the worker is ready or
-  // the load failed (the model is then removed again).
+  // Validates and starts the load; returns the model's name. on_loaded runs (always later, on the loop)
+  // when the worker is ready or the load failed (the model is then removed again).
   std::string load_model(const std::string& tenant, const std::string& path, const LoadOptions& options,
                          LoadCallback on_loaded);
   void unload_model(const std::string& tenant, const std::string& model);
@@ -69,14 +77,30 @@ class Manager {
   LoadedModel& model(const std::string& tenant, const std::string& model) const;
 
   ck::Json status() const;
-  // "2 tenants, 3 models ready" for sd_notify STATUS=.
+  // "2 tenants, 3 of 3 models ready" for sd_notify STATUS=.
   std::string summary() const;
 
  private:
-  void save() const;
-  std::uint64_t model_footprint(const std::string& path, unsigned context, std::uint64_t* weight_bytes) const;
-  void place_weights(const std::string& tenant, const std::string& model, const std::string& path,
+  // An entry of the state file that could not be brought back yet, and when to try again.
+  struct Retry {
+    unsigned attempts = 0;
+    std::uint64_t due_usec = 0;  // CLOCK_MONOTONIC
+  };
+  using ModelKey = std::pair<std::string, std::string>;  // tenant, model
+
+  void activate(Tenant& tenant);  // makes its group; throws DaemonError
+  void start_load(Tenant& owner, const ModelRecord& record, const Caller& caller, LoadCallback on_loaded,
+                  bool kept);
+  void place_weights(const ModelKey& key, const LoadedModel* requester, std::shared_ptr<class ModelFile> file,
                      std::optional<int> node);
+  // The model (still the same object) if it is still loaded.
+  LoadedModel* still_loaded(const ModelKey& key, const LoadedModel* requester) const;
+  void load_failed(const ModelKey& key, const LoadedModel* requester, bool kept);
+  void schedule_retry(Retry& retry);
+  void run_due_retries();
+  void arm_retry_timer();
+  static int on_retry_timer(sd_event_source*, uint64_t, void* self);
+  void save() const;
   void defer(std::function<void()> action);
   static int on_deferred(sd_event_source*, void* self);
 
@@ -84,14 +108,18 @@ class Manager {
   sd_event* loop_;
   Host& host_;
   std::string cgroup_parent_;
+  bool remove_parent_at_exit_ = false;
   std::filesystem::path worker_path_;
   std::optional<WorkerIdentity> worker_identity_;
   ChangeListener* listener_ = nullptr;
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;
+  std::map<std::string, Retry> tenant_retries_;
+  std::map<ModelKey, Retry> model_retries_;
+  EventSource retry_timer_;
   std::vector<std::function<void()>> deferred_;
   EventSource deferred_source_;
   bool restoring_ = false;
-  WeightCopier copier_;  // last: its thread stops before anything it reports to goes away
+  FileJobs file_jobs_;  // last: its thread stops before anything it reports to goes away
 };
 
 }  // namespace ckernel::daemon

@@ -1,6 +1,7 @@
 #include "options.h"
 
 #include <boost/program_options.hpp>
+#include <charconv>
 #include <fstream>
 #include <sstream>
 #include <stdexcept>
@@ -20,6 +21,15 @@ LogLevel parse_log_level(const std::string& text) {
   throw std::invalid_argument("--log-level '" + text + "': expected error, warning, info or debug");
 }
 
+std::optional<std::uint64_t> parse_hugepages(const std::string& text) {
+  if (text == "auto") return std::nullopt;
+  std::uint64_t pages = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), pages);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size())
+    throw std::invalid_argument("--hugepages '" + text + "': expected a number of pages or auto");
+  return pages;
+}
+
 }  // namespace
 
 ParsedOptions parse_options(int argc, const char* const* argv) {
@@ -27,7 +37,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   DaemonOptions& o = parsed.options;
   std::string config_file = kDefaultConfig;
   std::string log_level = "info";
-  std::string state_dir = o.state_dir, runtime_dir = o.runtime_dir, mount, worker_path;
+  std::string state_dir = o.state_dir, runtime_dir = o.runtime_dir, mount, worker_path, hugepages = "auto";
 
   po::options_description command_line_only("Command line");
   command_line_only.add_options()("help,h", "show this help and exit")(
@@ -44,9 +54,10 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       "runtime-dir", po::value(&runtime_dir)->value_name("DIR"),
       "run-time files: the hugetlbfs mount lives here unless --hugetlbfs-mount says otherwise (default "
       "/run/ckernel)")(
-      "hugepages", po::value(&o.hugepages)->value_name("N"),
-      "2 MiB huge pages to reserve for model weights at start and give back at exit; 0 (default): none, "
-      "weights stay in the page cache")(
+      "hugepages", po::value(&hugepages)->value_name("N|auto"),
+      "the most 2 MiB huge pages ckd may reserve for model weights. Pages are reserved per model as it is "
+      "loaded, sized to it, and given back when it is unloaded; a model that does not fit stays in the "
+      "page cache. auto (default): half of the host's memory; 0: never, weights stay in the page cache")(
       "hugetlbfs-mount", po::value(&mount)->value_name("DIR"),
       "where ckd mounts hugetlbfs for the weight copies (default RUNTIME-DIR/hugepages)")(
       "cgroup-parent", po::value(&o.cgroup_parent)->value_name("GROUP"),
@@ -73,8 +84,9 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
               "Usage: ckd [options]\n\n"
            << all
            << "\nExamples:\n  ckd --user --state-dir ~/.local/state/ckernel     # a private instance on the "
-              "session bus\n  ckd --hugepages 512                                 # keep 1 GiB of weights in "
-              "huge pages\n";
+              "session bus\n  ckd --hugepages 512                                 # weights in huge pages, 1 "
+              "GiB at "
+              "most\n";
       parsed.help_text = help.str();
       return parsed;
     }
@@ -90,6 +102,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
     throw std::invalid_argument(std::string(e.what()) + " (see ckd --help)");
   }
   o.log_level = parse_log_level(log_level);
+  o.hugepages_cap_pages = parse_hugepages(hugepages);
   o.state_dir = state_dir;
   o.runtime_dir = runtime_dir;
   o.hugetlbfs_mount = mount.empty() ? o.runtime_dir / "hugepages" : std::filesystem::path(mount);

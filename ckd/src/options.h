@@ -16,7 +16,9 @@ struct DaemonOptions {
   bool user_bus = false;
   std::filesystem::path state_dir = "/var/lib/ckernel";
   std::filesystem::path runtime_dir = "/run/ckernel";
-  std::uint64_t hugepages = 0;  // 2 MiB pages to reserve at start; 0: none
+  // The most 2 MiB huge pages ckd reserves for weight copies, per model as it is loaded; unset: half of
+  // the host's memory; 0: none (weights stay in the page cache).
+  std::optional<std::uint64_t> hugepages_cap_pages;
   std::filesystem::path hugetlbfs_mount = "/run/ckernel/hugepages";  // default: <runtime_dir>/hugepages
   std::string cgroup_parent;          // empty: detect (systemd's delegated cgroup, else "ckernel")
   unsigned default_threads = 0;       // 0: the tenant's CPU count

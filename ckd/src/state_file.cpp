@@ -67,7 +67,8 @@ std::string serialize_state(const DaemonState& state) {
                                   {"name", model.name},
                                   {"path", model.path},
                                   {"threads", model.threads},
-                                  {"context", model.context}});
+                                  {"context", model.context},
+                                  {"owner_uid", model.owner_uid}});
   }
   return Json(Json::Object{{"version", 1}, {"tenants", tenants}, {"models", models}}).dump() + "\n";
 }
@@ -82,10 +83,12 @@ DaemonState parse_state(std::string_view text) {
                                          tenant.at("memory_limit").unsigned_integer()});
   }
   for (const Json& model : document.at("models").array()) {
-    state.models.push_back(ModelRecord{model.at("tenant").string(), model.at("name").string(),
-                                       model.at("path").string(),
-                                       static_cast<unsigned>(model.at("threads").unsigned_integer()),
-                                       static_cast<unsigned>(model.at("context").unsigned_integer())});
+    const bool has_owner = model.object().contains("owner_uid");
+    state.models.push_back(
+        ModelRecord{model.at("tenant").string(), model.at("name").string(), model.at("path").string(),
+                    static_cast<unsigned>(model.at("threads").unsigned_integer()),
+                    static_cast<unsigned>(model.at("context").unsigned_integer()),
+                    has_owner ? static_cast<unsigned>(model.at("owner_uid").unsigned_integer()) : 0u});
   }
   return state;
 }

@@ -24,6 +24,9 @@ struct ModelRecord {
   std::string path;
   unsigned threads = 0;
   unsigned context = 0;  // 0: the default
+  // Who loaded it: its file is opened with that user's rights, on every restore too. Absent in state
+  // files of older versions, which only root could have written: 0.
+  unsigned owner_uid = 0;
   friend bool operator==(const ModelRecord&, const ModelRecord&) = default;
 };
 

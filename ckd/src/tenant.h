@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -33,12 +34,19 @@ struct ValidatedTenant {
 ValidatedTenant validate_tenant(const TenantRecord& request, const HostCapacity& host,
                                 const std::vector<std::pair<std::string, tuning::IdList>>& taken);
 
+// A tenant of the state file is kept even when its group cannot be made (its CPUs went offline, the
+// cgroup file system refused): it is then inactive, says why, and ckd tries again. Its models wait in
+// `waiting` until it is active.
 struct Tenant {
-  ValidatedTenant settings;
-  tuning::TenantSlice slice;
+  TenantRecord record;
+  std::optional<ValidatedTenant> settings;   // set while active
+  std::optional<tuning::TenantSlice> slice;  // set while active
+  std::string error;                         // why it is not active
   std::map<std::string, std::unique_ptr<LoadedModel>> models;
+  std::vector<ModelRecord> waiting;
 
-  const std::string& name() const { return settings.record.name; }
+  const std::string& name() const { return record.name; }
+  bool active() const { return slice.has_value(); }
 };
 
 // The parent of tenant groups: the service's own cgroup when systemd delegated one to ckd (its path in

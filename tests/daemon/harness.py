@@ -108,8 +108,9 @@ class PrivateBus:
 class Daemon:
     """ckd in the foreground on `bus`, its state and runtime files in `directory`."""
 
-    def __init__(self, bus, directory, cgroup_parent, hugepages):
+    def __init__(self, bus, directory, cgroup_parent, hugepages, extra_args=()):
         self.bus, self.directory, self.cgroup_parent, self.hugepages = bus, directory, cgroup_parent, hugepages
+        self.extra_args = list(extra_args)
         self.log_path = directory / "ckd.log"
         self.process = None
 
@@ -121,7 +122,7 @@ class Daemon:
             [TOOLS["ckd"], "--config", str(empty_config), "--bus", self.bus.address,
              "--state-dir", str(self.directory / "state"), "--runtime-dir", str(self.directory / "run"),
              "--hugetlbfs-mount", str(self.directory / "run" / "hugepages"), "--cgroup-parent",
-             self.cgroup_parent, "--hugepages", str(self.hugepages), "--log-level", "debug"],
+             self.cgroup_parent, "--hugepages", str(self.hugepages), "--log-level", "debug", *self.extra_args],
             stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 30
         while ckctl(self.bus, "status").code == EXIT_NOT_RUNNING:
@@ -170,6 +171,7 @@ class DaemonTestCase(unittest.TestCase):
 
     HUGEPAGES = 16
     EXTRA_POLICY = ""
+    EXTRA_ARGS = ()  # more ckd options
 
     @classmethod
     def setUpClass(cls):
@@ -178,7 +180,7 @@ class DaemonTestCase(unittest.TestCase):
         cls.cgroup_parent = f"ckernel-test-{os.getpid()}"
         cls.hugepages_before = hugepage_counts()
         cls.bus = PrivateBus(cls.directory, cls.EXTRA_POLICY)
-        cls.daemon = Daemon(cls.bus, cls.directory, cls.cgroup_parent, cls.HUGEPAGES)
+        cls.daemon = Daemon(cls.bus, cls.directory, cls.cgroup_parent, cls.HUGEPAGES, cls.EXTRA_ARGS)
         try:
             cls.daemon.start()
         except Exception:

@@ -2,6 +2,7 @@
 ckctl that matches ckrun token for token, workers confined to their tenant's slice, concurrent clients."""
 
 import concurrent.futures
+import os
 import pathlib
 import time
 import unittest
@@ -41,7 +42,7 @@ class Serving(DaemonTestCase):
         self.assertIn("beta", listing)
 
     def test_2_model_loads_into_hugepages(self):
-        free_before = hugepage_counts()["HugePages_Free"]
+        before = hugepage_counts()
         result = self.load("alpha")
         self.assertIn(f"loaded {self.MODEL} into tenant alpha", result.out)
         model = self.model_status("alpha", self.MODEL)
@@ -49,7 +50,25 @@ class Serving(DaemonTestCase):
         self.assertGreater(model["worker_pid"], 0)
         self.assertEqual(model["path"], harness.TOOLS["model"])
         self.assertIn("hugetlbfs", model["placement"])
-        self.assertLess(hugepage_counts()["HugePages_Free"], free_before, "the weights took no huge pages")
+        # Pages are reserved for this model, sized to it: the pool grew by them and they are in use.
+        pages = -(-os.path.getsize(harness.TOOLS["model"]) // (2 << 20))
+        after = hugepage_counts()
+        self.assertEqual(after["HugePages_Total"] - before["HugePages_Total"], pages, "reserved per model")
+        self.assertEqual((after["HugePages_Total"] - after["HugePages_Free"]) -
+                         (before["HugePages_Total"] - before["HugePages_Free"]), pages, "the weights took no huge pages")
+        self.assertEqual(self.status()["host"]["hugepages"]["reserved"], pages)
+
+    def test_2b_unload_gives_the_pages_back(self):
+        before = hugepage_counts()
+        self.ok("load", "alpha", harness.TOOLS["model"], "--name", "second", "--threads", "1")
+        self.assertEqual(hugepage_counts(), before, "a second load of the same file shares its copy")
+        self.ok("unload", "alpha", "second")
+        self.ok("unload", "alpha", self.MODEL)
+        after = hugepage_counts()
+        pages = -(-os.path.getsize(harness.TOOLS["model"]) // (2 << 20))
+        self.assertEqual(before["HugePages_Total"] - after["HugePages_Total"], pages, "pages not given back")
+        self.assertEqual(self.status()["host"]["hugepages"]["reserved"], 0)
+        self.load("alpha")
 
     def test_3_generate_matches_ckrun(self):
         result = self.ok("generate", "alpha", self.MODEL, PROMPT, "-n", TOKENS, "--temp", "0")

@@ -6,6 +6,7 @@
 #include <sys/vfs.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <sstream>
@@ -79,6 +80,7 @@ std::string build_options(const HugetlbfsOptions& options, std::uint64_t page_si
   std::string text = "pagesize=" + std::to_string(page_size);
   if (options.size_limit_bytes) text += ",size=" + std::to_string(*options.size_limit_bytes);
   if (options.min_size_bytes) text += ",min_size=" + std::to_string(*options.min_size_bytes);
+  if (options.gid) text += ",gid=" + std::to_string(*options.gid);
   char mode[16];
   std::snprintf(mode, sizeof mode, ",mode=%04o", static_cast<unsigned>(options.mode));
   return text + mode;
@@ -164,6 +166,25 @@ std::optional<fs::path> find_hugetlbfs_mount(std::uint64_t page_size) {
     if (page_size == 0 || page_size_of(entry) == page_size) return entry.mount_point;
   }
   return std::nullopt;
+}
+
+std::size_t remove_stale_hugetlbfs_mounts(const fs::path& mount_point) {
+  std::size_t removed = 0;
+  std::error_code error;
+  const fs::path wanted = fs::weakly_canonical(mount_point, error);
+  while (true) {
+    const auto mounts = read_mountinfo();
+    const bool mounted = std::any_of(mounts.begin(), mounts.end(), [&wanted](const MountEntry& entry) {
+      return entry.fs_type == "hugetlbfs" && entry.mount_point == wanted;
+    });
+    if (!mounted) return removed;
+    for (const auto& entry : fs::directory_iterator(wanted, error)) {
+      if (entry.is_regular_file() && ::unlink(entry.path().c_str()) != 0 && errno != ENOENT)
+        throw_errno("unlink", entry.path().string());
+    }
+    if (::umount2(wanted.c_str(), MNT_DETACH) != 0) throw_errno("umount", wanted.string());
+    ++removed;
+  }
 }
 
 std::vector<fs::path> hugetlbfs_mount_points() {

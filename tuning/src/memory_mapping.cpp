@@ -85,13 +85,25 @@ HugePageFile::HugePageFile(fs::path path, std::uint64_t page_size, MemoryMapping
 HugePageFile HugePageFile::create(const fs::path& file, std::uint64_t bytes) {
   const std::uint64_t page_size = hugetlbfs_page_size(file);
   const std::uint64_t length = round_up(bytes == 0 ? 1 : bytes, page_size);
-  detail::FileDescriptor fd(::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
-  if (!fd) throw_errno("open O_CREAT", file.string());
-  // hugetlbfs only accepts sizes in whole huge pages, and only grows a file through ftruncate.
-  if (::ftruncate(fd.get(), static_cast<off_t>(length)) != 0) {
-    throw_errno("ftruncate " + format_bytes(length), file.string());
+  // Whether this call made the file decides whether a failure removes it again.
+  bool created = true;
+  detail::FileDescriptor fd(::open(file.c_str(), O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0600));
+  if (!fd && errno == EEXIST) {
+    created = false;
+    fd = detail::FileDescriptor(::open(file.c_str(), O_RDWR | O_CLOEXEC));
   }
-  return HugePageFile(file, page_size, map_shared(fd, length, file));
+  if (!fd) throw_errno("open O_CREAT", file.string());
+  // A file this call made but could not size or map (the pool ran short) is no use to anyone.
+  try {
+    // hugetlbfs only accepts sizes in whole huge pages, and only grows a file through ftruncate.
+    if (::ftruncate(fd.get(), static_cast<off_t>(length)) != 0) {
+      throw_errno("ftruncate " + format_bytes(length), file.string());
+    }
+    return HugePageFile(file, page_size, map_shared(fd, length, file));
+  } catch (...) {
+    if (created) ::unlink(file.c_str());
+    throw;
+  }
 }
 
 HugePageFile HugePageFile::open(const fs::path& file) {

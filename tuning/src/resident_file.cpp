@@ -21,10 +21,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-MemoryMapping map_read_only(const fs::path& source, std::uint64_t bytes) {
-  detail::FileDescriptor fd(::open(source.c_str(), O_RDONLY | O_CLOEXEC));
-  if (!fd) throw_errno("open", source.string());
-  void* address = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd.get(), 0);
+MemoryMapping map_read_only(int fd, const fs::path& source, std::uint64_t bytes) {
+  void* address = ::mmap(nullptr, bytes, PROT_READ, MAP_SHARED, fd, 0);
   if (address == MAP_FAILED) throw_errno("mmap PROT_READ", source.string());
   return MemoryMapping(address, bytes);
 }
@@ -41,39 +39,62 @@ std::string copy_name(const FileIdentity& identity, std::optional<int> node, std
   return name;
 }
 
-}  // namespace
-
-FileIdentity FileIdentity::of(const fs::path& path) {
-  struct stat info {};
-  if (::stat(path.c_str(), &info) != 0) throw_errno("stat", path.string());
+FileIdentity identity_of(const struct stat& info, const fs::path& path) {
   if (!S_ISREG(info.st_mode)) throw TuningError("stat", path.string(), "not a regular file");
   return FileIdentity{info.st_dev, info.st_ino, static_cast<std::uint64_t>(info.st_size),
                       std::int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec};
 }
 
+}  // namespace
+
+FileIdentity FileIdentity::of(const fs::path& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) throw_errno("stat", path.string());
+  return identity_of(info, path);
+}
+
+FileIdentity FileIdentity::of(int fd, const fs::path& path) {
+  struct stat info {};
+  if (::fstat(fd, &info) != 0) throw_errno("fstat", path.string());
+  return identity_of(info, path);
+}
+
 ResidentFile::ResidentFile(fs::path source, fs::path resident_path, std::uint64_t content_bytes,
-                           bool in_hugepages, std::optional<int> node, std::string placement)
+                           bool in_hugepages, std::optional<int> node, std::string placement,
+                           std::shared_ptr<const void> pages)
     : source_(std::move(source)),
       resident_path_(std::move(resident_path)),
       content_bytes_(content_bytes),
       in_hugepages_(in_hugepages),
       node_(node),
-      placement_(std::move(placement)) {}
+      placement_(std::move(placement)),
+      pages_(std::move(pages)) {}
 
 ResidentFile::~ResidentFile() {
   if (in_hugepages_) ::unlink(resident_path_.c_str());
 }
 
-ResidentFileStore::ResidentFileStore(std::optional<fs::path> hugetlbfs_directory, CopyEngine& copy_engine)
-    : hugetlbfs_directory_(std::move(hugetlbfs_directory)), copy_engine_(copy_engine) {}
+ResidentFileStore::ResidentFileStore(std::optional<fs::path> hugetlbfs_directory, CopyEngine& copy_engine,
+                                     HugePageReserver reserver)
+    : hugetlbfs_directory_(std::move(hugetlbfs_directory)),
+      copy_engine_(copy_engine),
+      reserver_(std::move(reserver)) {}
 
 std::shared_ptr<const ResidentFile> ResidentFileStore::acquire(const fs::path& source,
                                                                std::optional<int> node,
                                                                const CopyProgress& progress) {
+  detail::FileDescriptor fd(::open(source.c_str(), O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+  if (!fd) throw_errno("open", source.string());
+  return acquire(source, fd.get(), node, progress);
+}
+
+std::shared_ptr<const ResidentFile> ResidentFileStore::acquire(const fs::path& source, int fd,
+                                                               std::optional<int> node,
+                                                               const CopyProgress& progress) {
   std::erase_if(copies_, [](const auto& entry) { return entry.second.expired(); });
-  const Key key{FileIdentity::of(source), node};
+  const Key key{FileIdentity::of(fd, source), node};
   if (auto existing = copies_[key].lock()) return existing;
-  auto placed = place(source, key, progress);
+  auto placed = place(source, fd, key, progress);
   copies_[key] = placed;
   return placed;
 }
@@ -83,14 +104,16 @@ std::size_t ResidentFileStore::live_copies() const {
                                                 [](const auto& entry) { return !entry.second.expired(); }));
 }
 
-std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& source, const Key& key,
+std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& source, int fd, const Key& key,
                                                              const CopyProgress& progress) {
   const std::uint64_t bytes = key.identity.size;
-  const MemoryMapping original = map_read_only(source, bytes);
+  if (bytes == 0) throw TuningError("mmap", source.string(), "the file is empty");
+  const MemoryMapping original = map_read_only(fd, source, bytes);
   std::string why_not_hugetlbfs = "no hugetlbfs mount";
   if (hugetlbfs_directory_) {
     const fs::path copy_path = *hugetlbfs_directory_ / copy_name(key.identity, key.node, ++copies_made_);
     try {
+      std::shared_ptr<const void> pages = reserver_ ? reserver_(key.node, bytes) : nullptr;
       HugePageFile copy = HugePageFile::create(copy_path, bytes);
       try {
         // The policy must be in place before the copy faults the pages in.
@@ -104,7 +127,7 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
       std::string placement = "hugetlbfs " + format_bytes(copy.page_size()) + " pages";
       if (key.node) placement += ", node " + std::to_string(*key.node);
       return std::make_shared<const ResidentFile>(source, copy_path, bytes, true, key.node,
-                                                  std::move(placement));
+                                                  std::move(placement), std::move(pages));
     } catch (const TuningError& e) {
       // A short pool is the expected reason; the page cache still serves the file, only more slowly.
       why_not_hugetlbfs = e.what();

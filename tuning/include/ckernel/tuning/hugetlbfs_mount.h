@@ -17,6 +17,7 @@ struct HugetlbfsOptions {
   std::optional<std::uint64_t> size_limit_bytes;  // size=: the most this mount may hold
   std::optional<std::uint64_t> min_size_bytes;    // min_size=: pages the kernel sets aside at mount time
   mode_t mode = 0770;                             // of the mount's root directory
+  std::optional<gid_t> gid;                       // group of the root directory (the workers' group)
 };
 
 class HugetlbfsMount {
@@ -53,6 +54,11 @@ bool is_hugetlbfs(const std::filesystem::path& path);
 
 // An existing hugetlbfs mount of that page size (0: any), from /proc/self/mountinfo.
 std::optional<std::filesystem::path> find_hugetlbfs_mount(std::uint64_t page_size = 0);
+
+// Unmounts every hugetlbfs mounted exactly at mount_point (what a ckd that was killed left, possibly
+// several stacked), deleting the files in it first so that their pages go back to the pool at once.
+// Returns how many mounts it removed; throws TuningError when one cannot be removed.
+std::size_t remove_stale_hugetlbfs_mounts(const std::filesystem::path& mount_point);
 
 // Every hugetlbfs mount point of this mount namespace.
 std::vector<std::filesystem::path> hugetlbfs_mount_points();

@@ -8,6 +8,7 @@
 #include <compare>
 #include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -28,14 +29,20 @@ struct FileIdentity {
   // Throws TuningError("stat", path, ...) when the file is missing, and a refusal when it is not a
   // regular file.
   static FileIdentity of(const std::filesystem::path& path);
+  // The same for a file already open (path only names it in messages).
+  static FileIdentity of(int fd, const std::filesystem::path& path);
   auto operator<=>(const FileIdentity&) const = default;
 };
 
 class ResidentFile {
  public:
+  // `pages` keeps the huge pages reserved for the copy (if the store reserves per copy) for as long as it
+  // exists.
   ResidentFile(std::filesystem::path source, std::filesystem::path resident_path, std::uint64_t content_bytes,
-               bool in_hugepages, std::optional<int> node, std::string placement);
-  // Unlinks the hugetlbfs copy; its pages go back to the pool when the last worker unmaps them.
+               bool in_hugepages, std::optional<int> node, std::string placement,
+               std::shared_ptr<const void> pages = nullptr);
+  // Unlinks the hugetlbfs copy, then lets its page reservation go; the pages go back to the pool when
+  // the last worker unmaps them.
   ~ResidentFile();
   ResidentFile(const ResidentFile&) = delete;
   ResidentFile& operator=(const ResidentFile&) = delete;
@@ -57,19 +64,33 @@ class ResidentFile {
   bool in_hugepages_;
   std::optional<int> node_;
   std::string placement_;
+  std::shared_ptr<const void> pages_;  // destroyed after the destructor has unlinked the copy
 };
+
+// Reserves huge pages for one copy of `bytes` bound to `node` (unset: any node) and returns what holds
+// them; the reservation ends when the returned owner is released. Throws TuningError when the pages
+// cannot be had (a cap, a short pool); the file then stays in the page cache and its placement says why.
+using HugePageReserver =
+    std::function<std::shared_ptr<const void>(std::optional<int> node, std::uint64_t bytes)>;
 
 class ResidentFileStore {
  public:
   // Copies go into hugetlbfs_directory (a directory on a hugetlbfs mount) with copy_engine; without a
   // directory every file stays in the page cache. The engine must outlive the store.
-  ResidentFileStore(std::optional<std::filesystem::path> hugetlbfs_directory, CopyEngine& copy_engine);
+  // With a reserver, every copy first reserves its own pages (and gives them back when it ends); without
+  // one, copies use whatever the pool has free.
+  ResidentFileStore(std::optional<std::filesystem::path> hugetlbfs_directory, CopyEngine& copy_engine,
+                    HugePageReserver reserver = {});
 
   // The resident copy of source for node (unset: no binding), made now if nobody holds one. A copy that
   // fails for want of huge pages falls back to the page cache and says why in placement(). Throws
   // TuningError when the source cannot be read at all.
   std::shared_ptr<const ResidentFile> acquire(const std::filesystem::path& source, std::optional<int> node,
                                               const CopyProgress& progress = {});
+  // The same for a file the caller has open (as the user who asked for it): the bytes are read through
+  // `fd`, never by path, so what is copied is what that user could read. `source` names it.
+  std::shared_ptr<const ResidentFile> acquire(const std::filesystem::path& source, int fd,
+                                              std::optional<int> node, const CopyProgress& progress = {});
 
   // Copies somebody still holds. Like acquire(), to be called from one thread at a time.
   std::size_t live_copies() const;
@@ -80,11 +101,12 @@ class ResidentFileStore {
     std::optional<int> node;
     auto operator<=>(const Key&) const = default;
   };
-  std::shared_ptr<const ResidentFile> place(const std::filesystem::path& source, const Key& key,
+  std::shared_ptr<const ResidentFile> place(const std::filesystem::path& source, int fd, const Key& key,
                                             const CopyProgress& progress);
 
   std::optional<std::filesystem::path> hugetlbfs_directory_;
   CopyEngine& copy_engine_;
+  HugePageReserver reserver_;
   std::map<Key, std::weak_ptr<const ResidentFile>> copies_;
   std::uint64_t copies_made_ = 0;
 };

@@ -1,4 +1,4 @@
-#include "weight_copier.h"
+#include "file_jobs.h"
 
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -9,19 +9,19 @@
 
 namespace ckernel::daemon {
 
-WeightCopier::WeightCopier(sd_event* loop, tuning::ResidentFileStore& store) : store_(store) {
+FileJobs::FileJobs(sd_event* loop) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (event_fd_ < 0) throw std::system_error(errno, std::generic_category(), "eventfd");
   sd_event_source* source = nullptr;
   if (const int r = sd_event_add_io(loop, &source, event_fd_, EPOLLIN, on_reports, this); r < 0) {
     ::close(event_fd_);
-    throw std::system_error(-r, std::generic_category(), "sd_event_add_io for the weight copier");
+    throw std::system_error(-r, std::generic_category(), "sd_event_add_io for the file jobs");
   }
   event_source_.reset(source);
   thread_ = std::thread([this] { run(); });
 }
 
-WeightCopier::~WeightCopier() {
+FileJobs::~FileJobs() {
   {
     const std::lock_guard lock(mutex_);
     stopping_ = true;
@@ -32,17 +32,16 @@ WeightCopier::~WeightCopier() {
   ::close(event_fd_);
 }
 
-void WeightCopier::submit(std::filesystem::path source, std::optional<int> node, Progress progress,
-                          Done done) {
+void FileJobs::submit(Work work, Progress on_progress, Finished on_finished) {
   {
     const std::lock_guard lock(mutex_);
     jobs_.push_back(
-        std::make_shared<Job>(Job{std::move(source), node, std::move(progress), std::move(done)}));
+        std::make_shared<Job>(Job{std::move(work), std::move(on_progress), std::move(on_finished)}));
   }
   wake_.notify_all();
 }
 
-void WeightCopier::run() {
+void FileJobs::run() {
   while (true) {
     std::shared_ptr<Job> job;
     {
@@ -52,13 +51,12 @@ void WeightCopier::run() {
       job = std::move(jobs_.front());
       jobs_.pop_front();
     }
-    Report result{job, 0, 0, true, nullptr, nullptr};
+    Report result{job, 0, 0, true, nullptr};
     try {
-      result.weights =
-          store_.acquire(job->source, job->node, [this, &job](std::size_t done, std::size_t total) {
-            if (const std::lock_guard lock(mutex_); stopping_) throw Stopped{};
-            post(Report{job, done, total, false, nullptr, nullptr});
-          });
+      job->work([this, &job](std::uint64_t done, std::uint64_t total) {
+        if (const std::lock_guard lock(mutex_); stopping_) throw Stopped{};
+        post(Report{job, done, total, false, nullptr});
+      });
     } catch (const Stopped&) {
       return;
     } catch (...) {
@@ -68,7 +66,7 @@ void WeightCopier::run() {
   }
 }
 
-void WeightCopier::post(Report report) {
+void FileJobs::post(Report report) {
   {
     const std::lock_guard lock(mutex_);
     reports_.push_back(std::move(report));
@@ -77,12 +75,12 @@ void WeightCopier::post(Report report) {
   [[maybe_unused]] const ssize_t written = ::write(event_fd_, &one, sizeof one);
 }
 
-int WeightCopier::on_reports(sd_event_source*, int, uint32_t, void* self) {
-  static_cast<WeightCopier*>(self)->deliver();
+int FileJobs::on_reports(sd_event_source*, int, uint32_t, void* self) {
+  static_cast<FileJobs*>(self)->deliver();
   return 0;
 }
 
-void WeightCopier::deliver() {
+void FileJobs::deliver() {
   std::uint64_t count = 0;
   [[maybe_unused]] const ssize_t got = ::read(event_fd_, &count, sizeof count);
   std::vector<Report> reports;
@@ -92,9 +90,9 @@ void WeightCopier::deliver() {
   }
   for (Report& report : reports) {
     if (!report.finished) {
-      if (report.job->progress) report.job->progress(report.done_bytes, report.total_bytes);
+      if (report.job->on_progress) report.job->on_progress(report.done_bytes, report.total_bytes);
     } else {
-      report.job->done(std::move(report.weights), report.error);
+      report.job->on_finished(report.error);
     }
   }
 }

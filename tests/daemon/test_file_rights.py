@@ -1,0 +1,117 @@
+"""Root parses nothing it was handed: ckd opens a model file with the rights of the member of group
+ckernel who asked, so its errors reveal nothing about files that member could not read, and restores
+open it as that member again. The workers run as a user of their own and read the huge page copies
+through the hugetlbfs mount's group."""
+
+import grp
+import os
+import pathlib
+import pwd
+import shutil
+import subprocess
+import time
+
+import harness
+from harness import EXIT_SERVER, DaemonTestCase
+
+MEMBER = "ckctl-e2e-member"
+WORKER = "ckctl-e2e-worker"
+PROMPT = "Once upon a time"
+
+
+def run(*command):
+    subprocess.run(command, check=True, capture_output=True)
+
+
+class FileRights(DaemonTestCase):
+    EXTRA_ARGS = ("--worker-user", WORKER)
+    made_group = False
+
+    @classmethod
+    def setUpClass(cls):
+        try:
+            grp.getgrnam("ckernel")
+        except KeyError:
+            run("groupadd", "--system", "ckernel")
+            cls.made_group = True
+        for user in (MEMBER, WORKER):
+            subprocess.run(["userdel", user], capture_output=True)  # left over from an interrupted run
+        run("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+            "--groups", "ckernel", MEMBER)
+        run("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", WORKER)
+        try:
+            super().setUpClass()
+            cls.secret = cls.directory / "secret.gguf"
+            shutil.copyfile(harness.TOOLS["model"], cls.secret)
+            os.chmod(cls.secret, 0o600)
+            cls.shared = cls.directory / "shared.gguf"
+            shutil.copyfile(harness.TOOLS["model"], cls.shared)
+            os.chmod(cls.shared, 0o644)
+            assert harness.ckctl(cls.bus, "tenant", "create", "iota", "--cpus", "0", "--memory", "256M").code == 0
+        except BaseException:
+            cls.tearDownClass()
+            raise
+        cls.reference = harness.ckrun("-m", harness.TOOLS["model"], "-p", PROMPT, "-n", "6", "--temp", "0", "-t", "1")
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if hasattr(cls, "daemon"):
+                super().tearDownClass()
+        finally:
+            for user in (MEMBER, WORKER):
+                subprocess.run(["userdel", user], capture_output=True)
+            if cls.made_group:
+                subprocess.run(["groupdel", "ckernel"], capture_output=True)
+
+    def member(self, *args):
+        # setpriv with the member's groups, as its login would have them.
+        command = [harness.TOOLS["ckctl"], "--bus", self.bus.address, *args]
+        uid = pwd.getpwnam(MEMBER).pw_uid
+        return harness.Result(subprocess.run(
+            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--init-groups", *command],
+            capture_output=True, text=True, timeout=120))
+
+    def refused_as_unreadable(self, path):
+        result = self.member("load", "iota", str(path), "--name", "probe")
+        self.assertEqual(result.code, EXIT_SERVER, result)
+        self.assertIn("org.ckernel.Error.BadModel", result.err)
+        self.assertIn("Permission denied", result.err)
+        for leak in ("No such file", "bad magic", "needs", "bytes"):
+            self.assertNotIn(leak, result.err, f"{path}: the error tells what only root may know")
+
+    def test_1_files_the_member_cannot_read_all_look_alike(self):
+        for path in ("/root/nonexistent.gguf", "/root/.bashrc", self.secret):
+            self.refused_as_unreadable(path)
+        self.assertEqual(self.status()["tenants"][0]["models"], [])
+
+    def test_2_a_readable_file_loads_and_the_worker_reads_the_copy(self):
+        result = self.member("load", "iota", str(self.shared), "--name", "m")
+        self.assertEqual(result.code, 0, f"{result}\n{self.daemon.log_text()[-3000:]}")
+        model = self.model_status("iota", "m")
+        self.assertIn("hugetlbfs", model["placement"])
+        with open(f"/proc/{model['worker_pid']}/status") as status:
+            uid_line = next(line for line in status if line.startswith("Uid:"))
+        self.assertEqual(int(uid_line.split()[1]), pwd.getpwnam(WORKER).pw_uid)
+        generated = self.member("generate", "iota", "m", PROMPT, "-n", "6", "--temp", "0")
+        self.assertEqual(generated.out, self.reference.out)
+
+    def test_3_a_restore_opens_the_file_as_the_member_again(self):
+        self.assertEqual(self.daemon.stop(), 0)
+        os.chmod(self.shared, 0o600)  # now only root could read it
+        self.daemon.start()
+        deadline = time.monotonic() + 30
+        while self.model_status("iota", "m")["state"] != "failed" and time.monotonic() < deadline:
+            time.sleep(0.1)
+        model = self.model_status("iota", "m")
+        self.assertEqual(model["state"], "failed")
+        self.assertIn("Permission denied", model["error"])
+        os.chmod(self.shared, 0o644)
+        deadline = time.monotonic() + 60
+        while self.model_status("iota", "m")["state"] != "ready" and time.monotonic() < deadline:
+            time.sleep(0.2)
+        self.assertEqual(self.model_status("iota", "m")["state"], "ready")
+
+
+if __name__ == "__main__":
+    harness.main()
