@@ -3,7 +3,7 @@
 set -euo pipefail
 
 packages=(
-  build-essential cmake ninja-build pkg-config python3
+  build-essential cmake ninja-build pkg-config python3 ccache
   clang llvm libclang-rt-14-dev    # libFuzzer and sanitizer runtimes
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev
