@@ -111,7 +111,7 @@ TEST_F(ResidentFileTest, AMissingFileIsAnErrorNamingIt) {
     store.acquire("/nonexistent/model.gguf", 0);
     FAIL();
   } catch (const TuningError& e) {
-    EXPECT_STREQ(e.what(), "stat /nonexistent/model.gguf: No such file or directory");
+    EXPECT_STREQ(e.what(), "open /nonexistent/model.gguf: No such file or directory");
   }
 }
 
