@@ -5,9 +5,11 @@
 
 #include <cstring>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <variant>
 
+#include "ckernel/api/sampling_limits.h"
 #include "errors.h"
 #include "log.h"
 #include "names.h"
@@ -147,6 +149,17 @@ std::optional<T> option(const std::map<std::string, OptionValue>& options, const
   return std::get<T>(found->second);
 }
 
+// A sampling value outside the API's range (sampling_limits.h) would reach the engine as NaN or a
+// negative probability; refused naming the option and the range.
+template <class T>
+T require_in_range(const ck::api::OptionRange<T>& range, T value) {
+  if (range.contains(value)) return value;
+  std::ostringstream message;
+  message << "option '" << range.option << "' must be a " << (std::floating_point<T> ? "finite " : "")
+          << "number from " << range.min << " to " << range.max << ", not " << value;
+  throw DaemonError(error_name::kInvalidArgument, message.str());
+}
+
 int create_tenant(sd_bus_message* m, void* userdata, sd_bus_error*) {
   return guarded(m, [&] {
     require_authorized(m);
@@ -231,10 +244,13 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     GenerateRequest request;
     request.prompt = prompt;
     request.max_tokens = option<std::uint32_t>(options, "max_tokens").value_or(request.max_tokens);
-    request.temperature = option<double>(options, "temperature").value_or(request.temperature);
+    request.temperature = require_in_range(
+        ck::api::kTemperatureRange, option<double>(options, "temperature").value_or(request.temperature));
     request.seed = option<std::uint64_t>(options, "seed").value_or(request.seed);
-    request.top_k = option<std::int32_t>(options, "top_k").value_or(request.top_k);
-    request.top_p = option<double>(options, "top_p").value_or(request.top_p);
+    request.top_k =
+        require_in_range(ck::api::kTopKRange, option<std::int32_t>(options, "top_k").value_or(request.top_k));
+    request.top_p =
+        require_in_range(ck::api::kTopPRange, option<double>(options, "top_p").value_or(request.top_p));
     const std::string request_id = option<std::string>(options, "request").value_or("");
     const char* sender = sd_bus_message_get_sender(m);
     const std::string caller = sender ? sender : "";
