@@ -47,6 +47,19 @@ int guarded(sd_bus_message* message, Handler&& handler) {
   }
 }
 
+// The calling client's unique name and effective uid.
+GenerateCalls::Caller caller_of(sd_bus_message* message) {
+  GenerateCalls::Caller caller;
+  if (const char* sender = sd_bus_message_get_sender(message)) caller.unique_name = sender;
+  sd_bus_creds* creds = nullptr;
+  const int r = sd_bus_query_sender_creds(message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_AUGMENT, &creds);
+  const std::unique_ptr<sd_bus_creds, decltype(&sd_bus_creds_unref)> owned(creds, &sd_bus_creds_unref);
+  if (r < 0 || sd_bus_creds_get_euid(creds, &caller.uid) < 0) {
+    throw DaemonError(error_name::kPermissionDenied, "cannot tell who is calling");
+  }
+  return caller;
+}
+
 void require_authorized(sd_bus_message* message) {
   sd_bus_creds* creds = nullptr;
   const int r = sd_bus_query_sender_creds(
@@ -252,10 +265,17 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     request.top_p =
         require_in_range(ck::api::kTopPRange, option<double>(options, "top_p").value_or(request.top_p));
     const std::string request_id = option<std::string>(options, "request").value_or("");
-    const char* sender = sd_bus_message_get_sender(m);
-    const std::string caller = sender ? sender : "";
+    const GenerateCalls::Caller caller_identity = caller_of(m);
+    const std::string caller = caller_identity.unique_name;
+    LoadedModel& loaded = service(userdata).manager().model(tenant, model);
     auto reply_to = share(m);
     sd_bus* bus = service(userdata).bus();
+    // Known from now until the reply, so that Cancel and the caller's disconnection can stop it.
+    const std::shared_ptr<GenerateCalls>& calls = service(userdata).generate_calls();
+    const GenerateCalls::CallId call_id = calls->add(request_id, caller_identity, tenant, model);
+    const auto call_ended = [weak_calls = std::weak_ptr(calls), call_id] {
+      if (const auto live = weak_calls.lock()) live->ended(call_id);
+    };
     GenerateCallbacks callbacks;
     // Pieces go out whole characters at a time; what a token leaves unfinished waits for the next one.
     auto characters = std::make_shared<Utf8Assembler>();
@@ -272,15 +292,27 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     callbacks.on_piece = [send_piece, characters](const std::string& piece) {
       send_piece(characters->push(piece));
     };
-    callbacks.on_done = [reply_to, send_piece, characters](const GenerateDone& done) {
+    callbacks.on_done = [reply_to, send_piece, characters, call_ended](const GenerateDone& done) {
+      call_ended();
       send_piece(characters->finish());
       reply_generated(reply_to.get(), done);
     };
-    callbacks.on_error = [reply_to](const DaemonError& error) {
+    callbacks.on_error = [reply_to, call_ended](const DaemonError& error) {
+      call_ended();
       sd_bus_reply_method_errorf(reply_to.get(), error.name(), "%s", error.what());
     };
-    service(userdata).manager().generate(tenant, model, std::move(request), std::move(callbacks));
+    calls->queued(call_id, loaded.generate(std::move(request), std::move(callbacks)));
     return 1;
+  });
+}
+
+int cancel(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  return guarded(m, [&] {
+    require_authorized(m);
+    const char* request = nullptr;
+    check(sd_bus_message_read(m, "s", &request), "reading Cancel");
+    service(userdata).generate_calls()->cancel(request, caller_of(m));
+    return sd_bus_reply_method_return(m, "");
   });
 }
 
@@ -436,6 +468,7 @@ const sd_bus_vtable kManagerVtable[] = {
         "Generate", "sssa{sv}",
         SD_BUS_PARAM(tenant) SD_BUS_PARAM(model) SD_BUS_PARAM(prompt) SD_BUS_PARAM(options), "sa{sv}",
         SD_BUS_PARAM(text) SD_BUS_PARAM(stats), generate, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Cancel", "s", SD_BUS_PARAM(request), "", , cancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "s", SD_BUS_PARAM(json), get_status,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("Piece", "ss", SD_BUS_PARAM(request) SD_BUS_PARAM(piece), 0),
@@ -478,7 +511,7 @@ const sd_bus_vtable kModelVtable[] = {
 }  // namespace
 
 BusService::BusService(sd_bus* bus, Manager& manager, Host& host)
-    : bus_(bus), manager_(manager), host_(host) {
+    : bus_(bus), manager_(manager), host_(host), generate_calls_(std::make_shared<GenerateCalls>(bus, manager)) {
   sd_bus_slot* slot = nullptr;
   check(sd_bus_add_object_vtable(bus, &slot, kManagerPath, kManagerInterface, kManagerVtable, this),
         "registering org.ckernel.Manager1");
