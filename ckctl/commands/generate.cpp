@@ -110,7 +110,8 @@ std::vector<CommandSpec> generate_commands() {
       .synopsis = "TENANT NAME PROMPT [-n N] [--temp T] [--seed S] [--top-k K] [--top-p P]",
       .summary = "generate text with a loaded model, printed as it is produced",
       .details = "The text goes to stdout piece by piece, then a newline; token counts and speeds go to\n"
-                 "stderr. Options not given take ckd's defaults.",
+                 "stderr. Options not given take ckd's defaults. Ctrl-C cancels the request in ckd; a\n"
+                 "model that is still loading or restarting is waited for, within ckd's bound.",
       .examples = "generate alice chat 'Once upon a time' -n 64\n"
                   "generate alice chat 'The capital of France is' -n 16 --temp 0\n"
                   "generate alice chat 'Hello' --temp 0.7 --top-p 0.9 --seed 42 --json",
