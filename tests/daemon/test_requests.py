@@ -1,8 +1,10 @@
 """Generate requests end well whatever happens to their client or their worker (issue 12, defects 5 and 6):
 a client that leaves cancels its request, Cancel stops one, a worker that stops answering is replaced,
-requests made while a model is loading wait for it, and workers inherit no stray file descriptors."""
+requests made while a model is loading wait for it, workers inherit no stray file descriptors, and a
+relative model path means ckctl's working directory."""
 
 import os
+import pathlib
 import signal
 import subprocess
 import time
@@ -127,6 +129,18 @@ class Requests(DaemonTestCase):
         extra = {fd: target for fd, target in descriptors.items() if fd > 2}
         self.assertEqual(len(extra), 1, f"worker {pid} holds {descriptors}")
         self.assertTrue(next(iter(extra.values())).startswith("socket:"), descriptors)
+
+    def test_relative_model_path_is_resolved_by_ckctl(self):
+        """ckd runs elsewhere: ckctl sends the path resolved against its own working directory."""
+        model = pathlib.Path(harness.TOOLS["model"]).resolve()
+        result = subprocess.run([harness.TOOLS["ckctl"], "--bus", self.bus.address, "load", "epsilon",
+                                 f"./{model.name}", "--name", "relative", "--context", "256"],
+                                cwd=model.parent, capture_output=True, text=True, timeout=120)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        try:
+            self.assertEqual(self.model_status("epsilon", "relative")["path"], str(model))
+        finally:
+            self.ok("unload", "epsilon", "relative")
 
     def test_zz_request_right_after_restart_waits_for_the_model(self):
         self.assertEqual(self.daemon.stop(), 0, self.daemon.log_text()[-3000:])
