@@ -35,18 +35,20 @@ class Requests(DaemonTestCase):
         self.ok("generate", "epsilon", MODEL, PROMPT, "-n", "8", "--temp", "0")
         return time.monotonic() - start
 
-    def requests_sent(self):
-        return self.daemon.log_text().count("sent to worker")
+    def logged(self, text):
+        """How often ckd's (debug) log says `text`."""
+        return self.daemon.log_text().count(text)
 
-    def start_endless_generate(self):
-        """ckctl generating until its context is full, once ckd has handed its request to the worker."""
-        sent = self.requests_sent()
+    def start_endless_generate(self, until="sent to worker"):
+        """ckctl generating until its context is full, once ckd's log shows its request `until` (sent to the
+        worker, or only queued)."""
+        before = self.logged(until)
         client = subprocess.Popen([harness.TOOLS["ckctl"], "--bus", self.bus.address, "generate", "epsilon", MODEL,
                                    PROMPT, "-n", ENDLESS, "--temp", "0"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
-        while self.requests_sent() == sent:
-            self.assertLess(time.monotonic(), deadline, f"the request never reached the worker\n"
+        while self.logged(until) == before:
+            self.assertLess(time.monotonic(), deadline, f"the request never got '{until}'\n"
                                                         f"{self.daemon.log_text()[-3000:]}")
             time.sleep(0.01)
         return client
@@ -67,8 +69,10 @@ class Requests(DaemonTestCase):
 
     def test_abandoned_request_does_not_delay_the_next(self):
         baseline = min(self.short_generate() for _ in range(2))
-        for _ in range(3):  # several abandoned requests must not add up either
-            client = self.start_endless_generate()
+        # One running and two queued behind it: all three are abandoned, and must not add up.
+        clients = [self.start_endless_generate()]
+        clients += [self.start_endless_generate(until="queued behind") for _ in range(2)]
+        for client in clients:
             client.kill()
             client.communicate()
         delayed = self.short_generate()
