@@ -35,11 +35,14 @@ CallOptions sampling_options(const CommandContext& context) {
   if (context.given("n-predict")) {
     options.emplace_back("max_tokens", parse_number<uint32_t>("n-predict", context.text("n-predict")));
   }
-  if (context.given("temp")) options.emplace_back("temperature", parse_in_range("temp", context, api::kTemperatureRange));
+  if (context.given("temp"))
+    options.emplace_back("temperature", parse_in_range("temp", context, api::kTemperatureRange));
   if (context.given("seed"))
     options.emplace_back("seed", parse_number<uint64_t>("seed", context.text("seed")));
-  if (context.given("top-k")) options.emplace_back("top_k", parse_in_range("top-k", context, api::kTopKRange));
-  if (context.given("top-p")) options.emplace_back("top_p", parse_in_range("top-p", context, api::kTopPRange));
+  if (context.given("top-k"))
+    options.emplace_back("top_k", parse_in_range("top-k", context, api::kTopKRange));
+  if (context.given("top-p"))
+    options.emplace_back("top_p", parse_in_range("top-p", context, api::kTopPRange));
   return options;
 }
 

@@ -511,7 +511,10 @@ const sd_bus_vtable kModelVtable[] = {
 }  // namespace
 
 BusService::BusService(sd_bus* bus, Manager& manager, Host& host)
-    : bus_(bus), manager_(manager), host_(host), generate_calls_(std::make_shared<GenerateCalls>(bus, manager)) {
+    : bus_(bus),
+      manager_(manager),
+      host_(host),
+      generate_calls_(std::make_shared<GenerateCalls>(bus, manager)) {
   sd_bus_slot* slot = nullptr;
   check(sd_bus_add_object_vtable(bus, &slot, kManagerPath, kManagerInterface, kManagerVtable, this),
         "registering org.ckernel.Manager1");

@@ -21,10 +21,11 @@ GenerateCalls::GenerateCalls(sd_bus* bus, Manager& manager) : bus_(bus), manager
 
 GenerateCalls::~GenerateCalls() = default;
 
-GenerateCalls::CallId GenerateCalls::add(const std::string& request_id, Caller caller, const std::string& tenant,
-                                         const std::string& model) {
+GenerateCalls::CallId GenerateCalls::add(const std::string& request_id, Caller caller,
+                                         const std::string& tenant, const std::string& model) {
   const CallId id = ++last_id_;
-  auto call = std::make_unique<Call>(Call{this, id, request_id, std::move(caller), tenant, model, 0, false, nullptr});
+  auto call =
+      std::make_unique<Call>(Call{this, id, request_id, std::move(caller), tenant, model, 0, false, nullptr});
   if (!call->caller.unique_name.empty()) {
     // sd_bus_track subscribes to NameOwnerChanged for the name and checks that it still exists, so a
     // client that is gone already is noticed too.
@@ -51,7 +52,8 @@ int GenerateCalls::on_caller_left(sd_bus_track*, void* userdata) {
   auto* call = static_cast<Call*>(userdata);
   call->caller_left = true;
   // cancel_call may end the call and free *call: nothing of it is used afterwards.
-  if (call->ticket != 0) call->owner->cancel_call(call->id, "its client " + call->caller.unique_name + " left");
+  if (call->ticket != 0)
+    call->owner->cancel_call(call->id, "its client " + call->caller.unique_name + " left");
   return 1;
 }
 
@@ -61,7 +63,8 @@ void GenerateCalls::cancel_call(CallId id, const std::string& why) {
   const Call& call = *found->second;
   const std::string tenant = call.tenant, model = call.model;
   const RequestTicket ticket = call.ticket;
-  log(LogLevel::info, "model " + tenant + "/" + model + ": cancelling request '" + call.request_id + "': " + why);
+  log(LogLevel::info,
+      "model " + tenant + "/" + model + ": cancelling request '" + call.request_id + "': " + why);
   try {
     manager_.model(tenant, model).cancel(ticket);
   } catch (const DaemonError&) {
@@ -82,9 +85,10 @@ void GenerateCalls::cancel(const std::string& request_id, const Caller& sender) 
                       "no Generate call with request id '" + request_id + "' is queued or running");
   }
   if (permitted.empty()) {
-    throw DaemonError(error_name::kPermissionDenied, "request '" + request_id +
-                                                         "' belongs to another client; only its caller or root "
-                                                         "may cancel it");
+    throw DaemonError(error_name::kPermissionDenied,
+                      "request '" + request_id +
+                          "' belongs to another client; only its caller or root "
+                          "may cancel it");
   }
   for (const CallId id : permitted) cancel_call(id, "Cancel from " + sender.unique_name);
 }

@@ -3,8 +3,8 @@
 // disconnects from the bus is cancelled, so an abandoned request does not hold up the ones behind it.
 #pragma once
 
-#include <systemd/sd-bus.h>
 #include <sys/types.h>
+#include <systemd/sd-bus.h>
 
 #include <cstdint>
 #include <map>
@@ -31,7 +31,8 @@ class GenerateCalls {
   GenerateCalls& operator=(const GenerateCalls&) = delete;
 
   // Registers a call before it is queued; watches the caller's name from now on.
-  CallId add(const std::string& request_id, Caller caller, const std::string& tenant, const std::string& model);
+  CallId add(const std::string& request_id, Caller caller, const std::string& tenant,
+             const std::string& model);
   // The model accepted the call under `ticket`. Cancels it at once when the caller has already left.
   void queued(CallId call, RequestTicket ticket);
   // The call got its reply.

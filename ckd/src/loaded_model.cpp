@@ -147,8 +147,9 @@ RequestTicket LoadedModel::generate(GenerateRequest request, GenerateCallbacks c
     return 0;
   }
   const RequestTicket ticket = ++last_ticket_;
-  log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request " + std::to_string(ticket) +
-                           " queued behind " + std::to_string(queue_.size() + (active_ ? 1 : 0)) + " (model " +
+  log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request " +
+                           std::to_string(ticket) + " queued behind " +
+                           std::to_string(queue_.size() + (active_ ? 1 : 0)) + " (model " +
                            to_string(state_) + ")");
   Pending pending{.ticket = ticket, .request = std::move(request), .callbacks = std::move(callbacks)};
   if (state_ != ModelState::ready) pending.wait_deadline_usec = now_usec() + usec(kModelWaitLimit);
@@ -186,7 +187,8 @@ void LoadedModel::send_next_request() {
   active_.emplace(std::move(queue_.front()));
   queue_.pop_front();
   log(LogLevel::debug, "model " + record_.tenant + "/" + record_.name + ": request " +
-                           std::to_string(active_->ticket) + " sent to worker " + std::to_string(worker_->pid()));
+                           std::to_string(active_->ticket) + " sent to worker " +
+                           std::to_string(worker_->pid()));
   send_to_worker(active_->request);
 }
 

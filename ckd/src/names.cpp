@@ -20,8 +20,8 @@ bool is_name_character(char c) {
 // a dot, and v1 adds a few without a prefix. A tenant of such a name would collide with one of them.
 bool names_a_cgroup_file(std::string_view name) {
   static constexpr std::string_view kControllerPrefixes[] = {
-      "cgroup.", "cpuset.", "cpu.",     "cpuacct.", "memory.",  "io.",      "blkio.",      "pids.",
-      "hugetlb.", "rdma.",  "misc.",    "freezer.", "devices.", "net_cls.", "net_prio.",   "perf_event."};
+      "cgroup.",  "cpuset.", "cpu.",  "cpuacct.", "memory.",  "io.",      "blkio.",    "pids.",
+      "hugetlb.", "rdma.",   "misc.", "freezer.", "devices.", "net_cls.", "net_prio.", "perf_event."};
   static constexpr std::string_view kPlainFiles[] = {"tasks", "notify_on_release", "release_agent"};
   for (const std::string_view prefix : kControllerPrefixes) {
     if (name.starts_with(prefix)) return true;

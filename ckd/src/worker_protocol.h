@@ -77,8 +77,8 @@ struct Heartbeat {
 };
 
 // The index of each alternative is its kind byte on the wire: new kinds go at the end.
-using WorkerMessage = std::variant<GenerateRequest, WorkerReady, LoadFailed, Piece, GenerateDone, GenerateFailed,
-                                   Cancel, Heartbeat>;
+using WorkerMessage = std::variant<GenerateRequest, WorkerReady, LoadFailed, Piece, GenerateDone,
+                                   GenerateFailed, Cancel, Heartbeat>;
 
 class ProtocolError : public std::runtime_error {
  public:

@@ -32,8 +32,9 @@ TEST(DaemonNames, AcceptsOnlyTheDocumentedAlphabet) {
 }
 
 TEST(DaemonNames, TenantNamesMayNotBeCgroupInterfaceFiles) {
-  for (const std::string bad : {"tasks", "cgroup.procs", "cgroup.subtree_control", "cpuset.cpus", "memory.max",
-                                "cpu.weight", "io.max", "pids.max", "notify_on_release", "release_agent"}) {
+  for (const std::string bad :
+       {"tasks", "cgroup.procs", "cgroup.subtree_control", "cpuset.cpus", "memory.max", "cpu.weight",
+        "io.max", "pids.max", "notify_on_release", "release_agent"}) {
     EXPECT_EQ(error_of([&] { require_valid_name(bad, "tenant"); }), error_name::kInvalidArgument) << bad;
   }
   // Names that merely resemble them stay valid, and model names never become cgroups.

@@ -27,15 +27,17 @@ class RunningWorker {
  public:
   RunningWorker() {
     int sockets[2];
-    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0) throw std::runtime_error("socketpair");
+    if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sockets) != 0)
+      throw std::runtime_error("socketpair");
     socket_ = sockets[0];
     const std::string fd = std::to_string(sockets[1]);
     const std::string bytes = std::to_string(std::filesystem::file_size(kModel));
     pid_ = ::fork();
     if (pid_ == 0) {
       ::fcntl(sockets[1], F_SETFD, 0);
-      ::execl(CKD_WORKER_PATH, CKD_WORKER_PATH, "--socket-fd", fd.c_str(), "--model", kModel.c_str(), "--image",
-              kModel.c_str(), "--image-bytes", bytes.c_str(), "--threads", "1", "--context", "4096", nullptr);
+      ::execl(CKD_WORKER_PATH, CKD_WORKER_PATH, "--socket-fd", fd.c_str(), "--model", kModel.c_str(),
+              "--image", kModel.c_str(), "--image-bytes", bytes.c_str(), "--threads", "1", "--context",
+              "4096", nullptr);
       ::_exit(127);
     }
     ::close(sockets[1]);

@@ -53,8 +53,9 @@ IdList IdList::parse(std::string_view text) {
       const int first = parse_id(item.substr(0, dash), whole);
       const int last = parse_id(item.substr(dash + 1), whole);
       if (last < first) {
-        throw TuningError("IdList::parse", "",
-                          "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
+        throw TuningError(
+            "IdList::parse", "",
+            "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
       }
       for (int id = first; id <= last; ++id) ids.push_back(id);
     }

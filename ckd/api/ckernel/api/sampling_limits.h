@@ -27,7 +27,7 @@ struct OptionRange {
 
 inline constexpr OptionRange<double> kTemperatureRange{"temperature", 0.0, 100.0};  // 0: greedy
 inline constexpr OptionRange<std::int32_t> kTopKRange{"top_k", 0,
-                                                       std::numeric_limits<std::int32_t>::max()};  // 0: all
-inline constexpr OptionRange<double> kTopPRange{"top_p", 0.0, 1.0};  // 1: off
+                                                      std::numeric_limits<std::int32_t>::max()};  // 0: all
+inline constexpr OptionRange<double> kTopPRange{"top_p", 0.0, 1.0};                               // 1: off
 
 }  // namespace ck::api
