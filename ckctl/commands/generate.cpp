@@ -6,6 +6,7 @@
 #include <optional>
 #include <random>
 
+#include "ckernel/api/sampling_limits.h"
 #include "commands.h"
 #include "human_text.h"
 #include "json_output.h"
@@ -23,19 +24,25 @@ void add_generate_options(po::options_description& options) {
       "top-p", po::value<std::string>()->value_name("P"), "nucleus sampling threshold, 0 to 1 (1: off)");
 }
 
+// The ranges are ckd's (sampling_limits.h): refused here already, so that nothing bad is sent.
+template <class T>
+T parse_in_range(const char* option, const CommandContext& context, const api::OptionRange<T>& range) {
+  return parse_number<T>(option, context.text(option), range.min, range.max);
+}
+
 CallOptions sampling_options(const CommandContext& context) {
   CallOptions options;
   if (context.given("n-predict")) {
     options.emplace_back("max_tokens", parse_number<uint32_t>("n-predict", context.text("n-predict")));
   }
   if (context.given("temp"))
-    options.emplace_back("temperature", parse_number<double>("temp", context.text("temp"), 0, 100));
+    options.emplace_back("temperature", parse_in_range("temp", context, api::kTemperatureRange));
   if (context.given("seed"))
     options.emplace_back("seed", parse_number<uint64_t>("seed", context.text("seed")));
   if (context.given("top-k"))
-    options.emplace_back("top_k", parse_number<int32_t>("top-k", context.text("top-k"), 0));
+    options.emplace_back("top_k", parse_in_range("top-k", context, api::kTopKRange));
   if (context.given("top-p"))
-    options.emplace_back("top_p", parse_number<double>("top-p", context.text("top-p"), 0, 1));
+    options.emplace_back("top_p", parse_in_range("top-p", context, api::kTopPRange));
   return options;
 }
 
@@ -106,7 +113,8 @@ std::vector<CommandSpec> generate_commands() {
       .synopsis = "TENANT NAME PROMPT [-n N] [--temp T] [--seed S] [--top-k K] [--top-p P]",
       .summary = "generate text with a loaded model, printed as it is produced",
       .details = "The text goes to stdout piece by piece, then a newline; token counts and speeds go to\n"
-                 "stderr. Options not given take ckd's defaults.",
+                 "stderr. Options not given take ckd's defaults. Ctrl-C cancels the request in ckd; a\n"
+                 "model that is still loading or restarting is waited for, within ckd's bound.",
       .examples = "generate alice chat 'Once upon a time' -n 64\n"
                   "generate alice chat 'The capital of France is' -n 16 --temp 0\n"
                   "generate alice chat 'Hello' --temp 0.7 --top-p 0.9 --seed 42 --json",

@@ -24,8 +24,9 @@ void add_load_options(po::options_description& options) {
 
 void run_load(const CommandContext& context) {
   const std::string tenant = context.text("TENANT");
-  // ckd runs elsewhere: a relative path would be resolved against its working directory, not ours.
-  const std::filesystem::path path = std::filesystem::absolute(context.text("MODEL"));
+  // ckd runs elsewhere: a relative path would be resolved against its working directory, not ours. The
+  // "./" and "../" of a typed path are folded so that status and the state file show a plain path.
+  const std::filesystem::path path = std::filesystem::absolute(context.text("MODEL")).lexically_normal();
   const std::string name = context.given("name") ? context.text("name") : path.stem().string();
   CallOptions options;
   if (context.given("name")) options.emplace_back("name", name);

@@ -16,6 +16,8 @@ void print_model(const BusValueMap& model) {
             << format_bytes(unsigned_of(model, "WeightBytes")) << " of weights in "
             << string_of(model, "Placement") << "\n"
             << "    " << string_of(model, "Path") << "\n";
+  if (const std::string error = string_of(model, "Error"); !error.empty())
+    std::cout << "    failed: " << error << " (ckd retries it)\n";
 }
 
 void print_status(const DaemonState& state) {
@@ -31,6 +33,10 @@ void print_status(const DaemonState& state) {
               << string_of(tenant.properties, "Cpus") << ", memory nodes " << (mems.empty() ? "all" : mems)
               << ", " << format_bytes(unsigned_of(tenant.properties, "MemoryUsage")) << " used of "
               << format_bytes(unsigned_of(tenant.properties, "MemoryLimit")) << "\n";
+    if (string_of(tenant.properties, "State") != "active") {
+      std::cout << "  failed: " << string_of(tenant.properties, "Error")
+                << " (ckd retries it; its models wait for it)\n";
+    }
     if (tenant.models.empty()) std::cout << "  no models\n";
     for (const BusValueMap& model : tenant.models) print_model(model);
   }

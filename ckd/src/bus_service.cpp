@@ -5,9 +5,11 @@
 
 #include <cstring>
 #include <map>
+#include <sstream>
 #include <system_error>
 #include <variant>
 
+#include "ckernel/api/sampling_limits.h"
 #include "errors.h"
 #include "log.h"
 #include "names.h"
@@ -45,46 +47,49 @@ int guarded(sd_bus_message* message, Handler&& handler) {
   }
 }
 
-void require_authorized(sd_bus_message* message) {
-  sd_bus_creds* creds = nullptr;
-  const int r = sd_bus_query_sender_creds(
-      message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
-      &creds);
-  const std::unique_ptr<sd_bus_creds, decltype(&sd_bus_creds_unref)> owned(creds, &sd_bus_creds_unref);
-  uid_t euid = 0;
-  if (r < 0 || sd_bus_creds_get_euid(creds, &euid) < 0) {
-    throw DaemonError(error_name::kPermissionDenied,
-                      "cannot tell who is calling; only root and group ckernel may");
-  }
-  if (euid == 0) return;
-  if (const group* ckernel = ::getgrnam("ckernel")) {
-    gid_t egid = 0;
-    if (sd_bus_creds_get_egid(creds, &egid) >= 0 && egid == ckernel->gr_gid) return;
-    const gid_t* groups = nullptr;
-    const int count = sd_bus_creds_get_supplementary_gids(creds, &groups);
-    for (int i = 0; i < count; ++i) {
-      if (groups[i] == ckernel->gr_gid) return;
-    }
-  }
-  throw DaemonError(
-      error_name::kPermissionDenied,
-      "uid " + std::to_string(euid) + " may not change ckd: only root and members of group ckernel may");
-}
+// Who sent a call, read once from the bus: its unique name, and the user and groups with which ckd
+// decides what it may change and opens the files it names.
+struct Sender {
+  std::string unique_name;  // empty on a direct connection without a bus
+  Caller rights;
+};
 
-// The caller's user and groups, with which ckd opens the files it names.
-Caller caller_of(sd_bus_message* message) {
+Sender sender_of(sd_bus_message* message) {
+  Sender sender;
+  if (const char* name = sd_bus_message_get_sender(message)) sender.unique_name = name;
   sd_bus_creds* creds = nullptr;
   const int r = sd_bus_query_sender_creds(
       message, SD_BUS_CREDS_EUID | SD_BUS_CREDS_EGID | SD_BUS_CREDS_SUPPLEMENTARY_GIDS | SD_BUS_CREDS_AUGMENT,
       &creds);
   const std::unique_ptr<sd_bus_creds, decltype(&sd_bus_creds_unref)> owned(creds, &sd_bus_creds_unref);
-  Caller caller;
-  if (r < 0 || sd_bus_creds_get_euid(creds, &caller.uid) < 0 || sd_bus_creds_get_egid(creds, &caller.gid) < 0)
-    throw DaemonError(error_name::kPermissionDenied, "cannot tell who is calling");
+  if (r < 0 || sd_bus_creds_get_euid(creds, &sender.rights.uid) < 0 ||
+      sd_bus_creds_get_egid(creds, &sender.rights.gid) < 0) {
+    throw DaemonError(error_name::kPermissionDenied,
+                      "cannot tell who is calling; only root and group ckernel may change ckd");
+  }
   const gid_t* groups = nullptr;
   const int count = sd_bus_creds_get_supplementary_gids(creds, &groups);
-  if (count > 0) caller.groups.assign(groups, groups + count);
-  return caller;
+  if (count > 0) sender.rights.groups.assign(groups, groups + count);
+  return sender;
+}
+
+GenerateCalls::Caller caller_of(sd_bus_message* message) {
+  Sender sender = sender_of(message);
+  return GenerateCalls::Caller{std::move(sender.unique_name), sender.rights.uid};
+}
+
+void require_authorized(sd_bus_message* message) {
+  const Caller caller = sender_of(message).rights;
+  if (caller.uid == 0) return;
+  if (const group* ckernel = ::getgrnam("ckernel")) {
+    if (caller.gid == ckernel->gr_gid) return;
+    for (const gid_t member_of : caller.groups) {
+      if (member_of == ckernel->gr_gid) return;
+    }
+  }
+  throw DaemonError(error_name::kPermissionDenied, "uid " + std::to_string(caller.uid) +
+                                                       " may not change ckd: only root and members of group "
+                                                       "ckernel may");
 }
 
 // One a{sv} option value, of the D-Bus types the API uses.
@@ -163,6 +168,17 @@ std::optional<T> option(const std::map<std::string, OptionValue>& options, const
   return std::get<T>(found->second);
 }
 
+// A sampling value outside the API's range (sampling_limits.h) would reach the engine as NaN or a
+// negative probability; refused naming the option and the range.
+template <class T>
+T require_in_range(const ck::api::OptionRange<T>& range, T value) {
+  if (range.contains(value)) return value;
+  std::ostringstream message;
+  message << "option '" << range.option << "' must be a " << (std::floating_point<T> ? "finite " : "")
+          << "number from " << range.min << " to " << range.max << ", not " << value;
+  throw DaemonError(error_name::kInvalidArgument, message.str());
+}
+
 int create_tenant(sd_bus_message* m, void* userdata, sd_bus_error*) {
   return guarded(m, [&] {
     require_authorized(m);
@@ -192,7 +208,7 @@ int load_model(sd_bus_message* m, void* userdata, sd_bus_error*) {
     check(sd_bus_message_read(m, "ss", &tenant, &path), "reading LoadModel");
     const auto options = read_options(m, {{"name", 's'}, {"threads", 'u'}, {"context", 'u'}});
     const LoadOptions load{option<std::string>(options, "name"), option<std::uint32_t>(options, "threads"),
-                           option<std::uint32_t>(options, "context"), caller_of(m)};
+                           option<std::uint32_t>(options, "context"), sender_of(m).rights};
     // The reply waits for the worker; the call's message is kept until then. The load always completes
     // later, on the loop, so the object path is known by then.
     auto reply_to = share(m);
@@ -249,15 +265,25 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     GenerateRequest request;
     request.prompt = prompt;
     request.max_tokens = option<std::uint32_t>(options, "max_tokens").value_or(request.max_tokens);
-    request.temperature = option<double>(options, "temperature").value_or(request.temperature);
+    request.temperature = require_in_range(
+        ck::api::kTemperatureRange, option<double>(options, "temperature").value_or(request.temperature));
     request.seed = option<std::uint64_t>(options, "seed").value_or(request.seed);
-    request.top_k = option<std::int32_t>(options, "top_k").value_or(request.top_k);
-    request.top_p = option<double>(options, "top_p").value_or(request.top_p);
+    request.top_k =
+        require_in_range(ck::api::kTopKRange, option<std::int32_t>(options, "top_k").value_or(request.top_k));
+    request.top_p =
+        require_in_range(ck::api::kTopPRange, option<double>(options, "top_p").value_or(request.top_p));
     const std::string request_id = option<std::string>(options, "request").value_or("");
-    const char* sender = sd_bus_message_get_sender(m);
-    const std::string caller = sender ? sender : "";
+    const GenerateCalls::Caller caller_identity = caller_of(m);
+    const std::string caller = caller_identity.unique_name;
+    LoadedModel& loaded = service(userdata).manager().model(tenant, model);
     auto reply_to = share(m);
     sd_bus* bus = service(userdata).bus();
+    // Known from now until the reply, so that Cancel and the caller's disconnection can stop it.
+    const std::shared_ptr<GenerateCalls>& calls = service(userdata).generate_calls();
+    const GenerateCalls::CallId call_id = calls->add(request_id, caller_identity, tenant, model);
+    const auto call_ended = [weak_calls = std::weak_ptr(calls), call_id] {
+      if (const auto live = weak_calls.lock()) live->ended(call_id);
+    };
     GenerateCallbacks callbacks;
     // Pieces go out whole characters at a time; what a token leaves unfinished waits for the next one.
     auto characters = std::make_shared<Utf8Assembler>();
@@ -274,15 +300,27 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
     callbacks.on_piece = [send_piece, characters](const std::string& piece) {
       send_piece(characters->push(piece));
     };
-    callbacks.on_done = [reply_to, send_piece, characters](const GenerateDone& done) {
+    callbacks.on_done = [reply_to, send_piece, characters, call_ended](const GenerateDone& done) {
+      call_ended();
       send_piece(characters->finish());
       reply_generated(reply_to.get(), done);
     };
-    callbacks.on_error = [reply_to](const DaemonError& error) {
+    callbacks.on_error = [reply_to, call_ended](const DaemonError& error) {
+      call_ended();
       sd_bus_reply_method_errorf(reply_to.get(), error.name(), "%s", error.what());
     };
-    service(userdata).manager().generate(tenant, model, std::move(request), std::move(callbacks));
+    calls->queued(call_id, loaded.generate(std::move(request), std::move(callbacks)));
     return 1;
+  });
+}
+
+int cancel(sd_bus_message* m, void* userdata, sd_bus_error*) {
+  return guarded(m, [&] {
+    require_authorized(m);
+    const char* request = nullptr;
+    check(sd_bus_message_read(m, "s", &request), "reading Cancel");
+    service(userdata).generate_calls()->cancel(request, caller_of(m));
+    return sd_bus_reply_method_return(m, "");
   });
 }
 
@@ -301,15 +339,23 @@ int append_paths(sd_bus_message* reply, const std::vector<std::string>& paths) {
   return r < 0 ? r : sd_bus_message_close_container(reply);
 }
 
-// Property getters: the vtable's offset argument (here, the property's index) says which one.
+// A property the vtable lists but its getter does not know: a programming error, reported as such
+// rather than answered with another property's value.
+int unknown_property(sd_bus_error* error, const std::string& name) {
+  return sd_bus_error_setf(error, SD_BUS_ERROR_UNKNOWN_PROPERTY, "no getter for property %s", name.c_str());
+}
+
+// Property getters: one function per interface, which compares the property's name (every vtable
+// offset is 0).
 int manager_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
-                     void* userdata, sd_bus_error*) {
+                     void* userdata, sd_bus_error* error) {
   BusService& self = service(userdata);
   const std::string name = property;
   if (name == "Version") return sd_bus_message_append(reply, "s", CKERNEL_VERSION);
   if (name == "CopyEngine") return sd_bus_message_append(reply, "s", self.host().copy_engine_kind().c_str());
   if (name == "HugepagesReserved")
     return sd_bus_message_append(reply, "t", self.host().hugepages_reserved_bytes());
+  if (name != "Tenants") return unknown_property(error, name);
   std::vector<std::string> paths;
   for (const auto& [tenant, entry] : self.manager().tenants()) paths.push_back(tenant_path(tenant));
   return append_paths(reply, paths);
@@ -369,7 +415,7 @@ int find_model(sd_bus*, const char* path, const char*, void* userdata, void** fo
 }
 
 int tenant_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
-                    void* userdata, sd_bus_error*) {
+                    void* userdata, sd_bus_error* error) {
   const Tenant& tenant = *static_cast<const Tenant*>(userdata);
   const std::string name = property;
   const TenantRecord& record = tenant.record;
@@ -377,6 +423,8 @@ int tenant_property(sd_bus*, const char*, const char*, const char* property, sd_
   if (name == "Cpus") return sd_bus_message_append(reply, "s", record.cpus.c_str());
   if (name == "Mems") return sd_bus_message_append(reply, "s", record.mems.c_str());
   if (name == "MemoryLimit") return sd_bus_message_append(reply, "t", record.memory_limit_bytes);
+  if (name == "State") return sd_bus_message_append(reply, "s", tenant.active() ? "active" : "failed");
+  if (name == "Error") return sd_bus_message_append(reply, "s", tenant.error.c_str());
   if (name == "MemoryUsage") {
     std::uint64_t usage = 0;
     try {
@@ -386,13 +434,14 @@ int tenant_property(sd_bus*, const char*, const char*, const char* property, sd_
     }
     return sd_bus_message_append(reply, "t", usage);
   }
+  if (name != "Models") return unknown_property(error, name);
   std::vector<std::string> paths;
   for (const auto& [model, entry] : tenant.models) paths.push_back(model_path(record.name, model));
   return append_paths(reply, paths);
 }
 
 int model_property(sd_bus*, const char*, const char*, const char* property, sd_bus_message* reply,
-                   void* userdata, sd_bus_error*) {
+                   void* userdata, sd_bus_error* error) {
   const LoadedModel& model = *static_cast<const LoadedModel*>(userdata);
   const std::string name = property;
   const ModelRecord& record = model.record();
@@ -405,7 +454,9 @@ int model_property(sd_bus*, const char*, const char*, const char* property, sd_b
     return sd_bus_message_append(reply, "u", static_cast<std::uint32_t>(model.worker_pid()));
   if (name == "Restarts") return sd_bus_message_append(reply, "u", model.restarts());
   if (name == "WeightBytes") return sd_bus_message_append(reply, "t", model.weight_bytes());
-  return sd_bus_message_append(reply, "s", model.placement().c_str());
+  if (name == "Error") return sd_bus_message_append(reply, "s", model.error().c_str());
+  if (name == "Placement") return sd_bus_message_append(reply, "s", model.placement().c_str());
+  return unknown_property(error, name);
 }
 
 int enumerate_objects(sd_bus*, const char*, void* userdata, char*** nodes, sd_bus_error*) {
@@ -416,7 +467,15 @@ int enumerate_objects(sd_bus*, const char*, void* userdata, char*** nodes, sd_bu
   }
   char** list = static_cast<char**>(std::calloc(paths.size() + 1, sizeof(char*)));
   if (list == nullptr) return -ENOMEM;
-  for (std::size_t i = 0; i < paths.size(); ++i) list[i] = ::strdup(paths[i].c_str());
+  for (std::size_t i = 0; i < paths.size(); ++i) {
+    list[i] = ::strdup(paths[i].c_str());
+    if (list[i] == nullptr) {
+      // sd-bus takes the list only on success: free what was made.
+      for (std::size_t made = 0; made < i; ++made) std::free(list[made]);
+      std::free(list);
+      return -ENOMEM;
+    }
+  }
   *nodes = list;
   return 0;
 }
@@ -438,6 +497,7 @@ const sd_bus_vtable kManagerVtable[] = {
         "Generate", "sssa{sv}",
         SD_BUS_PARAM(tenant) SD_BUS_PARAM(model) SD_BUS_PARAM(prompt) SD_BUS_PARAM(options), "sa{sv}",
         SD_BUS_PARAM(text) SD_BUS_PARAM(stats), generate, SD_BUS_VTABLE_UNPRIVILEGED),
+    SD_BUS_METHOD_WITH_NAMES("Cancel", "s", SD_BUS_PARAM(request), "", , cancel, SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_METHOD_WITH_NAMES("GetStatus", "", , "s", SD_BUS_PARAM(json), get_status,
                              SD_BUS_VTABLE_UNPRIVILEGED),
     SD_BUS_SIGNAL_WITH_NAMES("Piece", "ss", SD_BUS_PARAM(request) SD_BUS_PARAM(piece), 0),
@@ -457,6 +517,9 @@ const sd_bus_vtable kTenantVtable[] = {
     SD_BUS_PROPERTY("Cpus", "s", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("Mems", "s", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("MemoryLimit", "t", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    // "active", or "failed" (restored from the state file but its group cannot be made) with Error.
+    SD_BUS_PROPERTY("State", "s", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    SD_BUS_PROPERTY("Error", "s", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     // Read from the cgroup on every get: it changes all the time, so no signal is sent for it.
     SD_BUS_PROPERTY("MemoryUsage", "t", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_INVALIDATION),
     SD_BUS_PROPERTY("Models", "ao", tenant_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
@@ -474,13 +537,18 @@ const sd_bus_vtable kModelVtable[] = {
     SD_BUS_PROPERTY("Restarts", "u", model_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("WeightBytes", "t", model_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("Placement", "s", model_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
+    // Why the model is `failed` (empty otherwise).
+    SD_BUS_PROPERTY("Error", "s", model_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_VTABLE_END,
 };
 
 }  // namespace
 
 BusService::BusService(sd_bus* bus, Manager& manager, Host& host)
-    : bus_(bus), manager_(manager), host_(host) {
+    : bus_(bus),
+      manager_(manager),
+      host_(host),
+      generate_calls_(std::make_shared<GenerateCalls>(bus, manager)) {
   sd_bus_slot* slot = nullptr;
   check(sd_bus_add_object_vtable(bus, &slot, kManagerPath, kManagerInterface, kManagerVtable, this),
         "registering org.ckernel.Manager1");
@@ -517,6 +585,12 @@ void BusService::tenant_removed(const std::string& tenant) {
   announce_status();
 }
 
+void BusService::tenant_changed(const std::string& tenant) {
+  sd_bus_emit_properties_changed(bus_, tenant_path(tenant).c_str(), kTenantInterface, "State", "Error",
+                                 nullptr);
+  announce_status();
+}
+
 void BusService::model_added(const std::string& tenant, const std::string& model) {
   sd_bus_emit_interfaces_added(bus_, model_path(tenant, model).c_str(), kModelInterface, nullptr);
   sd_bus_emit_properties_changed(bus_, tenant_path(tenant).c_str(), kTenantInterface, "Models", nullptr);
@@ -533,7 +607,7 @@ void BusService::model_removed(const std::string& tenant, const std::string& mod
 
 void BusService::model_changed(const std::string& tenant, const std::string& model) {
   sd_bus_emit_properties_changed(bus_, model_path(tenant, model).c_str(), kModelInterface, "State",
-                                 "WorkerPid", "Restarts", "WeightBytes", "Placement", nullptr);
+                                 "WorkerPid", "Restarts", "WeightBytes", "Placement", "Error", nullptr);
   announce_status();
 }
 

@@ -5,9 +5,11 @@
 
 #include <systemd/sd-bus.h>
 
+#include <memory>
 #include <string>
 
 #include "event_source.h"
+#include "generate_calls.h"
 #include "host.h"
 #include "manager.h"
 
@@ -23,6 +25,7 @@ class BusService final : public ChangeListener {
 
   void tenant_added(const std::string& tenant) override;
   void tenant_removed(const std::string& tenant) override;
+  void tenant_changed(const std::string& tenant) override;
   void model_added(const std::string& tenant, const std::string& model) override;
   void model_removed(const std::string& tenant, const std::string& model) override;
   void model_changed(const std::string& tenant, const std::string& model) override;
@@ -32,6 +35,8 @@ class BusService final : public ChangeListener {
   sd_bus* bus() const noexcept { return bus_; }
   Manager& manager() const noexcept { return manager_; }
   Host& host() const noexcept { return host_; }
+  // Shared with the reply callbacks, which may outlive this object (the models end after the bus side).
+  const std::shared_ptr<GenerateCalls>& generate_calls() const noexcept { return generate_calls_; }
 
  private:
   void announce_status() const;
@@ -39,6 +44,7 @@ class BusService final : public ChangeListener {
   sd_bus* bus_;
   Manager& manager_;
   Host& host_;
+  std::shared_ptr<GenerateCalls> generate_calls_;
   BusSlot manager_slot_;
   BusSlot tenant_slot_;
   BusSlot model_slot_;

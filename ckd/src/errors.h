@@ -20,6 +20,8 @@ inline constexpr const char* kLimitTooLarge = "org.ckernel.Error.LimitTooLarge";
 inline constexpr const char* kModelTooLarge = "org.ckernel.Error.ModelTooLarge";
 inline constexpr const char* kBadModel = "org.ckernel.Error.BadModel";
 inline constexpr const char* kWorkerFailed = "org.ckernel.Error.WorkerFailed";
+inline constexpr const char* kTimeout = "org.ckernel.Error.Timeout";
+inline constexpr const char* kUnknownRequest = "org.ckernel.Error.UnknownRequest";
 inline constexpr const char* kFailed = "org.ckernel.Error.Failed";
 }  // namespace error_name
 

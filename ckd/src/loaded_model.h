@@ -1,10 +1,12 @@
 // One model loaded in a tenant: its resident weights, its worker process and the queue of generate
-// requests it serves one at a time. A worker that dies is restarted with exponential backoff; requests
-// caught by the death get WorkerFailed.
+// requests it serves one at a time. A worker that dies, or that stops sending heartbeats, is restarted
+// with exponential backoff; the request caught by it gets WorkerFailed, the queued ones wait for the new
+// worker. Requests can be cancelled, queued or running.
 #pragma once
 
 #include <systemd/sd-event.h>
 
+#include <chrono>
 #include <cstdint>
 #include <deque>
 #include <functional>
@@ -21,6 +23,10 @@
 
 namespace ckernel::daemon {
 
+// How long a generate request waits for a model that is loading or restarting (docs/dbus-api.md), e.g.
+// right after ckd restarted, before it gets org.ckernel.Error.Timeout.
+inline constexpr std::chrono::seconds kModelWaitLimit{60};
+
 enum class ModelState { loading, ready, restarting, failed };
 const char* to_string(ModelState state);
 
@@ -29,6 +35,9 @@ struct GenerateCallbacks {
   std::function<void(const GenerateDone& done)> on_done;
   std::function<void(const DaemonError& error)> on_error;
 };
+
+// Names one generate request of a model, for cancel(); 0 names none.
+using RequestTicket = std::uint64_t;
 
 // Called once, when the first worker is ready (error null) or could not load the model.
 using LoadCallback = std::function<void(const DaemonError* error)>;
@@ -55,8 +64,13 @@ class LoadedModel {
   // The weights could not be placed: the load fails with `error`.
   void fail_load(const DaemonError& error);
 
-  // Queues the request; WorkerFailed at once when the model is not ready.
-  void generate(GenerateRequest request, GenerateCallbacks callbacks);
+  // Queues the request and returns its ticket. While the model is loading or restarting the request waits
+  // for it, at most kModelWaitLimit (then Timeout); a failed model refuses it at once (WorkerFailed, ticket
+  // 0). Exactly one callback of on_done and on_error ends every request, possibly before this returns.
+  RequestTicket generate(GenerateRequest request, GenerateCallbacks callbacks);
+  // Stops a request: a queued one at once, the running one as soon as the worker reads the Cancel; either
+  // ends with on_done and stop "cancelled". False when the request has ended already.
+  bool cancel(RequestTicket ticket);
 
   const ModelRecord& record() const noexcept { return record_; }
   ModelState state() const noexcept { return state_; }
@@ -73,8 +87,11 @@ class LoadedModel {
 
  private:
   struct Pending {
+    RequestTicket ticket = 0;
     GenerateRequest request;
     GenerateCallbacks callbacks;
+    std::uint64_t wait_deadline_usec = 0;  // while the model is not ready: when the request times out
+    bool cancel_sent = false;              // the running request: the worker was told to stop
   };
 
   void start_worker();
@@ -82,12 +99,23 @@ class LoadedModel {
   void handle_message(WorkerMessage message);
   void handle_exit(const siginfo_t& info);
   void send_next_request();
+  void send_to_worker(const WorkerMessage& message);
   void fail_requests(const std::string& why);
+  void fail_running_request(const std::string& why);
   void set_state(ModelState state);
+  std::uint64_t now_usec() const;
+  // The queued requests wait for the model from now on, each at most kModelWaitLimit.
+  void start_waiting_for_model();
+  void arm_wait_timer();
+  void time_out_waiting_requests();
+  void arm_silence_timer();
+  void check_worker_alive();
 
   static int on_socket(sd_event_source*, int fd, uint32_t events, void* self);
   static int on_child(sd_event_source*, const siginfo_t* info, void* self);
   static int on_restart_timer(sd_event_source*, uint64_t usec, void* self);
+  static int on_wait_timer(sd_event_source*, uint64_t usec, void* self);
+  static int on_silence_timer(sd_event_source*, uint64_t usec, void* self);
 
   ModelRecord record_;
   std::shared_ptr<const tuning::ResidentFile> weights_;
@@ -103,7 +131,12 @@ class LoadedModel {
   EventSource socket_source_;
   EventSource child_source_;
   EventSource restart_timer_;
+  EventSource wait_timer_;     // the earliest deadline of a request waiting for the model
+  EventSource silence_timer_;  // when the worker will have been silent for kWorkerSilenceLimit
+  std::uint64_t last_heard_usec_ = 0;
+  std::string kill_reason_;  // why ckd killed the worker, for the requests and the log
   FrameDecoder decoder_;
+  RequestTicket last_ticket_ = 0;
   std::optional<Pending> active_;
   std::deque<Pending> queue_;
 };

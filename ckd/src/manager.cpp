@@ -432,6 +432,7 @@ void Manager::run_due_retries() {
       schedule_retry(it->second);
       ++it;
     }
+    if (listener_) listener_->tenant_changed(tenant.name());
   }
   for (auto it = model_retries_.begin(); it != model_retries_.end();) {
     const auto owner = tenants_.find(it->first.first);

@@ -33,6 +33,7 @@ class ChangeListener {
   virtual ~ChangeListener() = default;
   virtual void tenant_added(const std::string& tenant) = 0;
   virtual void tenant_removed(const std::string& tenant) = 0;
+  virtual void tenant_changed(const std::string& tenant) = 0;  // became active, or its error changed
   virtual void model_added(const std::string& tenant, const std::string& model) = 0;
   virtual void model_removed(const std::string& tenant, const std::string& model) = 0;
   virtual void model_changed(const std::string& tenant, const std::string& model) = 0;

@@ -7,7 +7,9 @@
 namespace ckernel::daemon {
 
 // Throws DaemonError(InvalidArgument) unless name is 1-64 characters of [A-Za-z0-9_.-] starting with a
-// letter or digit. `what` is "tenant" or "model", for the message.
+// letter or digit. `what` is "tenant" or "model", for the message. A tenant name becomes a cgroup
+// directory beside the cgroup interface files, so it must also not be one of their names ("tasks",
+// "cgroup.procs", "memory.max", ...).
 void require_valid_name(std::string_view name, std::string_view what);
 
 inline constexpr const char* kManagerPath = "/org/ckernel/Manager1";

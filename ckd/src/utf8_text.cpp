@@ -9,8 +9,9 @@ namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
 
-// Appends the valid part of text to out, replacing invalid bytes; returns where an unfinished trailing
-// character starts (text.size() when there is none).
+// Appends the valid part of text to out, replacing each maximal ill-formed subpart with one U+FFFD (as
+// Unicode recommends, and decoders do); returns where an unfinished trailing character starts
+// (text.size() when there is none).
 std::size_t append_valid(std::string& out, std::string_view text) {
   std::size_t i = 0;
   while (i < text.size()) {
@@ -18,7 +19,7 @@ std::size_t append_valid(std::string& out, std::string_view text) {
     if (sequence.status == ck::Utf8Status::truncated) return i;
     if (sequence.status == ck::Utf8Status::invalid) {
       out += kReplacement;
-      ++i;
+      i += sequence.length;
     } else {
       out.append(text.substr(i, sequence.length));
       i += sequence.length;

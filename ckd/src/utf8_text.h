@@ -8,7 +8,7 @@
 
 namespace ckernel::daemon {
 
-// `text` with every byte that is not part of a valid UTF-8 sequence replaced by U+FFFD.
+// `text` with each maximal ill-formed subpart (Unicode 3.9) replaced by one U+FFFD.
 std::string valid_utf8(std::string_view text);
 
 // Joins pieces so that each returned chunk is valid UTF-8: an incomplete character at the end of a piece

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <grp.h>
+#include <linux/close_range.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
@@ -79,7 +80,17 @@ ChildPlan plan_child(const WorkerLaunch& launch, int socket_fd) {
   ::_exit(127);
 }
 
-enum ChildStep { kWaitForAttach, kAffinity, kMempolicy, kSetgroups, kSetgid, kSetuid, kSocketFlags, kExec };
+enum ChildStep {
+  kWaitForAttach,
+  kAffinity,
+  kMempolicy,
+  kSetgroups,
+  kSetgid,
+  kSetuid,
+  kCloseInherited,
+  kSocketFlags,
+  kExec
+};
 const char* step_name(int step) {
   static const char* const names[] = {"waiting for the cgroup attach",
                                       "sched_setaffinity",
@@ -87,6 +98,7 @@ const char* step_name(int step) {
                                       "setgroups",
                                       "setgid",
                                       "setuid",
+                                      "close_range (Linux 5.11 or later is needed)",
                                       "fcntl on the socket",
                                       "execv"};
   return step >= 0 && step <= kExec ? names[step] : "?";
@@ -112,6 +124,10 @@ const char* step_name(int step) {
     if (::setgid(id.gid) != 0) child_fail(error_pipe, kSetgid);
     if (::setuid(id.uid) != 0) child_fail(error_pipe, kSetuid);
   }
+  // Whatever ckd inherited without close-on-exec (from systemd, a shell, a library) is not the worker's
+  // business: every descriptor above 2 closes at exec except the socket. The error pipe closes too, which
+  // tells ckd that exec succeeded.
+  if (::close_range(3, ~0u, CLOSE_RANGE_CLOEXEC) != 0) child_fail(error_pipe, kCloseInherited);
   if (::fcntl(socket_fd, F_SETFD, 0) != 0) child_fail(error_pipe, kSocketFlags);
   // ckd blocks the signals its event loop handles; the mask would survive exec and the worker could not
   // be stopped with SIGTERM.

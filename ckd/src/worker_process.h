@@ -1,6 +1,7 @@
 // Starting a model's worker so that it never runs a single instruction outside its tenant: ckd forks, the
 // child waits on a pipe until ckd has moved it into the tenant's cgroup, then pins itself to the tenant's
-// CPUs and memory nodes, drops to the worker user and execs ckd-worker with its end of a socketpair.
+// CPUs and memory nodes, drops to the worker user and execs ckd-worker with its end of a socketpair (and
+// no other descriptor than 0, 1 and 2).
 #pragma once
 
 #include <sys/types.h>

@@ -107,6 +107,10 @@ WorkerMessage decode_payload(Reader& in) {
     }
     case 5:
       return GenerateFailed{in.str()};
+    case 6:
+      return Cancel{};
+    case 7:
+      return Heartbeat{};
   }
   throw ProtocolError("unknown worker message kind " + std::to_string(kind));
 }
@@ -140,6 +144,8 @@ std::vector<std::byte> encode_frame(const WorkerMessage& message) {
                    out.str(m.stop);
                  },
                  [&](const GenerateFailed& m) { out.str(m.message); },
+                 [](const Cancel&) {},
+                 [](const Heartbeat&) {},
              },
              message);
   return out.frame();

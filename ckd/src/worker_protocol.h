@@ -2,8 +2,14 @@
 // little-endian length, then a kind byte and the fields (integers little-endian, doubles as their bits,
 // strings as a 4-byte length and the bytes). ckd sends one GenerateRequest at a time; the worker answers
 // with Pieces and then GenerateDone or GenerateFailed. After start-up it sends WorkerReady or LoadFailed.
+// ckd may send Cancel while a request runs: the worker stops between tokens and answers GenerateDone with
+// stop "cancelled" (a Cancel that finds no request running is ignored). From its first instruction on, the
+// worker sends a Heartbeat every kHeartbeatInterval from a thread of its own, so that a long prompt or a
+// slow token is never mistaken for a hang; ckd restarts a worker it has heard nothing from for
+// kWorkerSilenceLimit.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <optional>
@@ -40,13 +46,18 @@ struct Piece {
   friend bool operator==(const Piece&, const Piece&) = default;
 };
 
+inline constexpr std::chrono::milliseconds kHeartbeatInterval{500};
+// Eight missed beats: long enough for a loaded 2-core machine, short enough that a stopped worker is
+// replaced within seconds.
+inline constexpr std::chrono::milliseconds kWorkerSilenceLimit{4000};
+
 struct GenerateDone {
   std::string text;
   std::uint32_t prompt_tokens = 0;
   std::uint32_t generated_tokens = 0;
   double prompt_seconds = 0;
   double generate_seconds = 0;
-  std::string stop;  // "length", "eos", "context"
+  std::string stop;  // "length", "eos", "context", "cancelled"
   friend bool operator==(const GenerateDone&, const GenerateDone&) = default;
 };
 
@@ -55,8 +66,19 @@ struct GenerateFailed {
   friend bool operator==(const GenerateFailed&, const GenerateFailed&) = default;
 };
 
-using WorkerMessage =
-    std::variant<GenerateRequest, WorkerReady, LoadFailed, Piece, GenerateDone, GenerateFailed>;
+// ckd -> worker: stop the running request.
+struct Cancel {
+  friend bool operator==(const Cancel&, const Cancel&) = default;
+};
+
+// worker -> ckd: still alive.
+struct Heartbeat {
+  friend bool operator==(const Heartbeat&, const Heartbeat&) = default;
+};
+
+// The index of each alternative is its kind byte on the wire: new kinds go at the end.
+using WorkerMessage = std::variant<GenerateRequest, WorkerReady, LoadFailed, Piece, GenerateDone,
+                                   GenerateFailed, Cancel, Heartbeat>;
 
 class ProtocolError : public std::runtime_error {
  public:

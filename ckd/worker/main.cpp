@@ -1,7 +1,8 @@
 // ckd-worker: serves one model for ckd. ckd starts it inside the tenant's cgroup, on the tenant's CPUs
 // and memory nodes, with a socket on --socket-fd; it maps the weights ckd placed (a hugetlbfs copy or the
 // GGUF file itself), loads the model, reports WorkerReady (or LoadFailed with the engine's message) and
-// then answers generate requests one at a time until ckd closes the socket.
+// then answers generate requests one at a time until ckd closes the socket. A heartbeat thread tells ckd
+// it is alive throughout; between tokens it looks for a Cancel from ckd.
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -21,7 +22,8 @@
 #include "ckernel/engine/session.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/memory_mapping.h"
-#include "worker_channel.h"
+#include "heartbeat_thread.h"
+#include "worker_link.h"
 
 namespace {
 
@@ -65,12 +67,30 @@ std::string stop_name(ck::StopReason reason) {
       return "eos";
     case ck::StopReason::context_full:
       return "context";
-    default:
-      return "length";
+    case ck::StopReason::cancelled:
+      return "cancelled";
+    case ck::StopReason::length:
+      break;
   }
+  return "length";
 }
 
-daemon::WorkerMessage run_request(ck::Session& session, const daemon::GenerateRequest& request, int fd) {
+// Between tokens: true when ckd asked to stop the request (or is gone). Nothing but Cancel and heartbeat
+// traffic may come while a request runs.
+bool cancel_arrived(daemon::WorkerLink& link) {
+  bool cancel = false;
+  for (const daemon::WorkerMessage& message : link.receive_arrived()) {
+    if (std::holds_alternative<daemon::Cancel>(message)) {
+      cancel = true;
+    } else {
+      throw daemon::ProtocolError("ckd sent a request while another one runs");
+    }
+  }
+  return cancel || link.closed();
+}
+
+daemon::WorkerMessage run_request(ck::Session& session, const daemon::GenerateRequest& request,
+                                  daemon::WorkerLink& link) {
   ck::GenerationOptions options;
   options.n_predict = static_cast<std::int32_t>(request.max_tokens);
   options.sampling.temperature = static_cast<float>(request.temperature);
@@ -80,8 +100,8 @@ daemon::WorkerMessage run_request(ck::Session& session, const daemon::GenerateRe
   try {
     const ck::GenerationResult result =
         ck::generate(session, request.prompt, options, [&](const ck::GenerationStep& step) {
-          daemon::send_message(fd, daemon::Piece{step.piece});
-          return true;
+          link.send(daemon::Piece{step.piece});
+          return !cancel_arrived(link);
         });
     return daemon::GenerateDone{result.text,
                                 static_cast<std::uint32_t>(result.prompt_tokens.size()),
@@ -95,7 +115,9 @@ daemon::WorkerMessage run_request(ck::Session& session, const daemon::GenerateRe
 }
 
 int serve(const WorkerOptions& options) {
-  const int fd = options.socket_fd;
+  daemon::WorkerLink link(options.socket_fd);
+  // Beats from before the model loads: loading a large model is slow, not hung.
+  const daemon::HeartbeatThread heartbeat(link);
   std::shared_ptr<const ck::Model> model;
   try {
     ck::ModelImage image = options.image_path == options.model_path ? ck::map_model_file(options.model_path)
@@ -103,17 +125,17 @@ int serve(const WorkerOptions& options) {
     image.placement = options.placement;
     model = ck::Model::load(std::move(image));
   } catch (const std::exception& e) {
-    daemon::send_message(fd, daemon::LoadFailed{e.what()});
+    link.send(daemon::LoadFailed{e.what()});
     return 2;
   }
   ck::Session session(model, ck::SessionOptions{.n_ctx = options.context, .n_threads = options.threads});
-  daemon::send_message(
-      fd, daemon::WorkerReady{model->weight_bytes(), static_cast<std::uint32_t>(session.n_ctx())});
-  daemon::FrameDecoder decoder;
-  while (auto message = daemon::receive_message(fd, decoder)) {
+  link.send(daemon::WorkerReady{model->weight_bytes(), static_cast<std::uint32_t>(session.n_ctx())});
+  while (auto message = link.receive()) {
+    // A Cancel that arrives after its request finished finds nothing to stop.
+    if (std::holds_alternative<daemon::Cancel>(*message)) continue;
     const auto* request = std::get_if<daemon::GenerateRequest>(&*message);
-    if (request == nullptr) throw daemon::ProtocolError("the worker only takes generate requests");
-    daemon::send_message(fd, run_request(session, *request, fd));
+    if (request == nullptr) throw daemon::ProtocolError("the worker only takes generate requests and Cancel");
+    link.send(run_request(session, *request, link));
   }
   return 0;
 }

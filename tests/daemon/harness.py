@@ -114,7 +114,8 @@ class Daemon:
         self.log_path = directory / "ckd.log"
         self.process = None
 
-    def start(self):
+    def start(self, inherited_fds=()):
+        """inherited_fds: descriptors ckd inherits without close-on-exec, as a careless parent may leave."""
         empty_config = self.directory / "ckd.conf"
         empty_config.write_text("")
         self.log = open(self.log_path, "a")
@@ -123,7 +124,7 @@ class Daemon:
              "--state-dir", str(self.directory / "state"), "--runtime-dir", str(self.directory / "run"),
              "--hugetlbfs-mount", str(self.directory / "run" / "hugepages"), "--cgroup-parent",
              self.cgroup_parent, "--hugepages", str(self.hugepages), "--log-level", "debug", *self.extra_args],
-            stdout=self.log, stderr=subprocess.STDOUT)
+            stdout=self.log, stderr=subprocess.STDOUT, pass_fds=inherited_fds)
         deadline = time.monotonic() + 30
         while ckctl(self.bus, "status").code == EXIT_NOT_RUNNING:
             if self.process.poll() is not None or time.monotonic() > deadline:

@@ -34,7 +34,8 @@ class BadRequests(DaemonTestCase):
         return result
 
     def busctl(self, error, method, signature, *args):
-        result = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "org.ckernel.Manager1",
+        # "--" so that negative numbers are arguments, not busctl options.
+        result = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "--", "org.ckernel.Manager1",
                                  "/org/ckernel/Manager1", "org.ckernel.Manager1", method, signature, *args],
                                 capture_output=True, text=True, timeout=60)
         self.assertNotEqual(result.returncode, 0, result.stdout)
@@ -58,6 +59,12 @@ class BadRequests(DaemonTestCase):
                      "--memory", "1G")
         self.refused("org.ckernel.Error.InvalidArgument", "tenant", "create", ".dot", "--cpus", "1", "--memory", "1G")
         self.refused("org.ckernel.Error.InvalidArgument", "tenant", "create", "x", "--cpus", "one", "--memory", "1G")
+        # Tenant cgroups live beside the cgroup interface files: their names are not "already exists".
+        for name in ("tasks", "cgroup.procs", "memory.max", "notify_on_release"):
+            self.refused("org.ckernel.Error.InvalidArgument", "tenant", "create", name, "--cpus", "1", "--memory", "1G")
+        # Cpulists are the kernel's format exactly: no blanks, no empty items.
+        for cpus in (" 1", "1,", "1 ", ",1", "1-"):
+            self.refused("org.ckernel.Error.InvalidArgument", "tenant", "create", "x", "--cpus", cpus, "--memory", "1G")
         self.refused("org.ckernel.Error.InvalidArgument", "load", "delta", harness.TOOLS["model"], "--name", "a b")
 
     def test_unavailable_resources(self):
@@ -86,6 +93,24 @@ class BadRequests(DaemonTestCase):
         self.busctl("colour", "LoadModel", "ssa{sv}", "delta", model, "1", "colour", "s", "blue")
         self.busctl("max_tokens", "Generate", "sssa{sv}", "delta", MODEL, "hi", "1", "max_tokens", "s", "many")
         self.busctl("colour", "CreateTenant", "sssta{sv}", "x", "1", "", "1073741824", "1", "colour", "s", "blue")
+
+    def test_sampling_values_out_of_range_over_the_bus(self):
+        """ckctl refuses these before sending; ckd must refuse them too, naming the option and its range."""
+        for key, value, allowed in (("temperature", "nan", "from 0 to 100"), ("temperature", "inf", "from 0 to 100"),
+                                    ("temperature", "-1", "from 0 to 100"), ("top_p", "nan", "from 0 to 1"),
+                                    ("top_p", "-3", "from 0 to 1"), ("top_p", "5", "from 0 to 1")):
+            self.busctl(f"option '{key}' must be a finite number {allowed}", "Generate", "sssa{sv}", "delta", MODEL,
+                        "hi", "1", key, "d", value)
+        self.busctl("option 'top_k' must be a number from 0 to", "Generate", "sssa{sv}", "delta", MODEL, "hi", "1",
+                    "top_k", "i", "-5")
+        # The edges of the ranges are accepted.
+        for key, kind, value in (("temperature", "d", "0"), ("temperature", "d", "100"), ("top_p", "d", "0"),
+                                 ("top_p", "d", "1"), ("top_k", "i", "0")):
+            result = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "--", "org.ckernel.Manager1",
+                                     "/org/ckernel/Manager1", "org.ckernel.Manager1", "Generate", "sssa{sv}", "delta",
+                                     MODEL, "hi", "2", "max_tokens", "u", "2", key, kind, value],
+                                    capture_output=True, text=True, timeout=60)
+            self.assertEqual(result.returncode, 0, f"{key}={value}: {result.stderr}")
 
     def test_bad_arguments_never_reach_ckd(self):
         self.refused("bad memory size", "tenant", "create", "x", "--cpus", "1", "--memory", "lots", code=EXIT_USAGE)

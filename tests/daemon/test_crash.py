@@ -95,6 +95,7 @@ class CrashSafety(DaemonTestCase):
                                    "the model whose file is missing is not listed as failed")
             spare = self.model(status, "south", "spare")
             self.assertIn("No such file", spare["error"])
+            self.assertIn("failed: ", self.ok("status").out)
             self.assertIn("spare", [m["name"] for m in self.state_file()["models"]], "dropped from the state")
         finally:
             os.rename(moved, self.copy)

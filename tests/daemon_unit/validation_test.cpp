@@ -31,6 +31,19 @@ TEST(DaemonNames, AcceptsOnlyTheDocumentedAlphabet) {
   }
 }
 
+TEST(DaemonNames, TenantNamesMayNotBeCgroupInterfaceFiles) {
+  for (const std::string bad :
+       {"tasks", "cgroup.procs", "cgroup.subtree_control", "cpuset.cpus", "memory.max", "cpu.weight",
+        "io.max", "pids.max", "notify_on_release", "release_agent"}) {
+    EXPECT_EQ(error_of([&] { require_valid_name(bad, "tenant"); }), error_name::kInvalidArgument) << bad;
+  }
+  // Names that merely resemble them stay valid, and model names never become cgroups.
+  for (const std::string good : {"tasks2", "memory", "cpu-heavy", "cgroup", "io"}) {
+    EXPECT_EQ(error_of([&] { require_valid_name(good, "tenant"); }), "") << good;
+  }
+  EXPECT_EQ(error_of([&] { require_valid_name("memory.q4", "model"); }), "");
+}
+
 TEST(DaemonNames, ObjectPathsEscapeNames) {
   EXPECT_EQ(tenant_path("a"), "/org/ckernel/Manager1/tenant/a");
   EXPECT_EQ(model_path("a", "tiny-llama.Q4"), "/org/ckernel/Manager1/tenant/a/model/tiny_2dllama_2eQ4");
@@ -47,7 +60,7 @@ class TenantValidation : public ::testing::Test {
 };
 
 TEST_F(TenantValidation, NormalisesListsAndFillsInAllNodes) {
-  const ValidatedTenant tenant = validate_tenant({"b", " 3,1-2 ", "", 1u << 30}, host_, taken_);
+  const ValidatedTenant tenant = validate_tenant({"b", "3,1-2", "", 1u << 30}, host_, taken_);
   EXPECT_EQ(tenant.record.cpus, "1-3");
   EXPECT_EQ(tenant.record.mems, "0");
   EXPECT_EQ(tenant.cpus, (IdList{1, 2, 3}));
@@ -56,6 +69,8 @@ TEST_F(TenantValidation, NormalisesListsAndFillsInAllNodes) {
 TEST_F(TenantValidation, RefusesWithTheDocumentedErrorNames) {
   EXPECT_EQ(refusal({"b/c", "1", "", 0}), error_name::kInvalidArgument);
   EXPECT_EQ(refusal({"b", "1-", "", 0}), error_name::kInvalidArgument);
+  EXPECT_EQ(refusal({"b", " 1", "", 0}), error_name::kInvalidArgument);
+  EXPECT_EQ(refusal({"b", "1,", "", 0}), error_name::kInvalidArgument);
   EXPECT_EQ(refusal({"b", "", "", 0}), error_name::kInvalidArgument);
   EXPECT_EQ(refusal({"b", "1", "zero", 0}), error_name::kInvalidArgument);
   EXPECT_EQ(refusal({"b", "4", "", 0}), error_name::kCpusUnavailable);

@@ -17,7 +17,10 @@ std::vector<WorkerMessage> every_kind() {
           LoadFailed{"model.gguf: bad magic: not a GGUF file (at offset 0)"},
           Piece{std::string("\xe2\x96\x81time\0x", 9)},
           GenerateDone{"text", 5, 16, 0.03, 0.08, "length"},
-          GenerateFailed{"the context is full"}};
+          GenerateFailed{"the context is full"},
+          GenerateDone{"partial", 5, 3, 0.03, 0.01, "cancelled"},
+          Cancel{},
+          Heartbeat{}};
 }
 
 TEST(WorkerProtocol, EveryMessageSurvivesEncodeAndDecode) {

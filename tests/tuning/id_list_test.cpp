@@ -9,9 +9,18 @@ namespace {
 
 TEST(IdList, ParsesTheKernelListFormat) {
   EXPECT_EQ(IdList::parse("0-3,8,10-11\n"), (IdList{0, 1, 2, 3, 8, 10, 11}));
-  EXPECT_EQ(IdList::parse(" 5 "), IdList{5});
+  EXPECT_EQ(IdList::parse("5"), IdList{5});
+  EXPECT_EQ(IdList::parse("0-1\n"), (IdList{0, 1}));
+  EXPECT_EQ(IdList::parse("3,1-2"), (IdList{1, 2, 3}));
   EXPECT_TRUE(IdList::parse("").empty());
   EXPECT_TRUE(IdList::parse("\n").empty());
+}
+
+// Issue 12: " 1" and "1," were accepted. Only the kernel's own trailing newline is tolerated.
+TEST(IdList, RefusesBlanksAndEmptyItems) {
+  for (const char* bad : {" 1", "1 ", " 5 ", "1,", ",1", "1, 2", "1 -2", "1-", "\t1", "1\n\n", "\n1"}) {
+    EXPECT_THROW(IdList::parse(bad), TuningError) << '"' << bad << '"';
+  }
 }
 
 TEST(IdList, FormatsWithRangesCollapsed) {

@@ -12,13 +12,6 @@ namespace {
 // Ids beyond this are certainly a typo or garbage; it also bounds the memory a range can expand to.
 constexpr int kLargestId = 1 << 20;
 
-std::string_view trim(std::string_view text) {
-  const auto first = text.find_first_not_of(" \t\n");
-  if (first == std::string_view::npos) return {};
-  const auto last = text.find_last_not_of(" \t\n");
-  return text.substr(first, last - first + 1);
-}
-
 int parse_id(std::string_view token, std::string_view whole) {
   int value = 0;
   const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), value);
@@ -41,25 +34,32 @@ IdList::IdList(std::initializer_list<int> ids) : ids_(ids) { normalize(ids_); }
 IdList::IdList(std::vector<int> ids) : ids_(std::move(ids)) { normalize(ids_); }
 
 IdList IdList::parse(std::string_view text) {
-  const std::string_view whole = trim(text);
+  // What the kernel writes ends with one newline; nothing else is tolerated around or inside the list, so
+  // that a list typed as " 1" or "1," is refused rather than guessed at.
+  std::string_view whole = text;
+  if (whole.ends_with('\n')) whole.remove_suffix(1);
   std::vector<int> ids;
-  std::string_view rest = whole;
-  while (!rest.empty()) {
+  if (whole.empty()) return IdList();
+  for (std::string_view rest = whole;;) {
     const auto comma = rest.find(',');
-    const std::string_view item = trim(rest.substr(0, comma));
-    rest = comma == std::string_view::npos ? std::string_view{} : rest.substr(comma + 1);
+    // An empty item (",1", "1,,2", "1,") fails in parse_id.
+    const std::string_view item = rest.substr(0, comma);
+    const bool last_item = comma == std::string_view::npos;
+    rest = last_item ? std::string_view{} : rest.substr(comma + 1);
     const auto dash = item.find('-');
     if (dash == std::string_view::npos) {
       ids.push_back(parse_id(item, whole));
-      continue;
+    } else {
+      const int first = parse_id(item.substr(0, dash), whole);
+      const int last = parse_id(item.substr(dash + 1), whole);
+      if (last < first) {
+        throw TuningError(
+            "IdList::parse", "",
+            "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
+      }
+      for (int id = first; id <= last; ++id) ids.push_back(id);
     }
-    const int first = parse_id(item.substr(0, dash), whole);
-    const int last = parse_id(item.substr(dash + 1), whole);
-    if (last < first) {
-      throw TuningError("IdList::parse", "",
-                        "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
-    }
-    for (int id = first; id <= last; ++id) ids.push_back(id);
+    if (last_item) break;
   }
   return IdList(std::move(ids));
 }

@@ -26,8 +26,8 @@ void append_json_quoted(std::string& out, std::string_view text) {
   for (std::size_t i = 0; i < text.size();) {
     const Utf8Sequence sequence = utf8_sequence_at(text, i);
     if (sequence.status != Utf8Status::complete) {
-      out += kReplacementCharacter;
-      ++i;
+      out += kReplacementCharacter;  // one for each maximal subpart, as Unicode recommends
+      i += sequence.length;
       continue;
     }
     const char c = text[i];

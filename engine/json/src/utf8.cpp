@@ -21,12 +21,13 @@ Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i) {
     if (lead == 0xF0) low = 0x90;
     if (lead == 0xF4) high = 0x8F;
   } else {
-    return {Utf8Status::invalid, 0};
+    return {Utf8Status::invalid, 1};
   }
+  // The bytes before the first one out of range are the maximal subpart.
   for (std::size_t k = 1; k < length; ++k) {
-    if (i + k >= text.size()) return {Utf8Status::truncated, 0};
+    if (i + k >= text.size()) return {Utf8Status::truncated, k};
     const unsigned char next = byte(i + k);
-    if (k == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF)) return {Utf8Status::invalid, 0};
+    if (k == 1 ? (next < low || next > high) : (next < 0x80 || next > 0xBF)) return {Utf8Status::invalid, k};
   }
   return {Utf8Status::complete, length};
 }

@@ -15,8 +15,8 @@ class IdList {
   IdList(std::initializer_list<int> ids);
   explicit IdList(std::vector<int> ids);
 
-  // Parses "0-3,8"; surrounding white space and an empty text (the empty set) are accepted. Throws
-  // TuningError naming the text when it is malformed.
+  // Parses "0-3,8" as the kernel writes it: one trailing newline and an empty text (the empty set) are
+  // accepted, blanks and empty items are not. Throws TuningError naming the text when it is malformed.
   static IdList parse(std::string_view text);
 
   // Kernel list format, ranges collapsed: {0,1,2,3,8} -> "0-3,8"; the empty set -> "".

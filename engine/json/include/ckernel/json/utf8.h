@@ -18,7 +18,10 @@ enum class Utf8Status {
 
 struct Utf8Sequence {
   Utf8Status status;
-  std::size_t length;  // of a complete sequence
+  // complete: the sequence's bytes. invalid and truncated: the maximal subpart (Unicode 3.9, "U+FFFD
+  // Substitution of Maximal Subparts"), the longest start of a well-formed sequence found at i, at least
+  // 1 byte; whoever substitutes U+FFFD replaces these bytes with one.
+  std::size_t length;
 };
 
 // What starts at text[i], for i < text.size().

@@ -1,0 +1,33 @@
+// The allowed ranges of Generate's sampling options (docs/dbus-api.md): the one definition that ckd
+// enforces (InvalidArgument naming the option and its range) and that ckctl checks its arguments against
+// before sending. Header-only, because ckctl links no ckernel library.
+#pragma once
+
+#include <cmath>
+#include <concepts>
+#include <cstdint>
+#include <limits>
+
+namespace ck::api {
+
+template <class T>
+struct OptionRange {
+  const char* option;  // the key in Generate's options
+  T min;
+  T max;
+
+  // Floating-point values must also be finite: NaN compares false with everything and would slip through.
+  bool contains(T value) const {
+    if constexpr (std::floating_point<T>) {
+      if (!std::isfinite(value)) return false;
+    }
+    return value >= min && value <= max;
+  }
+};
+
+inline constexpr OptionRange<double> kTemperatureRange{"temperature", 0.0, 100.0};  // 0: greedy
+inline constexpr OptionRange<std::int32_t> kTopKRange{"top_k", 0,
+                                                      std::numeric_limits<std::int32_t>::max()};  // 0: all
+inline constexpr OptionRange<double> kTopPRange{"top_p", 0.0, 1.0};                               // 1: off
+
+}  // namespace ck::api

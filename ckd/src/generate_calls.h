@@ -1,0 +1,60 @@
+// The Generate calls in progress, for Cancel and for clients that leave: who made each one (unique bus
+// name and uid), its client-chosen request id, and the model ticket that stops it. A call whose client
+// disconnects from the bus is cancelled, so an abandoned request does not hold up the ones behind it.
+#pragma once
+
+#include <sys/types.h>
+#include <systemd/sd-bus.h>
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "loaded_model.h"
+#include "manager.h"
+
+namespace ckernel::daemon {
+
+class GenerateCalls {
+ public:
+  using CallId = std::uint64_t;
+
+  struct Caller {
+    std::string unique_name;  // empty on a direct connection without a bus
+    uid_t uid = 0;
+  };
+
+  GenerateCalls(sd_bus* bus, Manager& manager);
+  ~GenerateCalls();
+  GenerateCalls(const GenerateCalls&) = delete;
+  GenerateCalls& operator=(const GenerateCalls&) = delete;
+
+  // Registers a call before it is queued; watches the caller's name from now on.
+  CallId add(const std::string& request_id, Caller caller, const std::string& tenant,
+             const std::string& model);
+  // The model accepted the call under `ticket`. Cancels it at once when the caller has already left.
+  void queued(CallId call, RequestTicket ticket);
+  // The call got its reply.
+  void ended(CallId call);
+
+  // Cancels the calls with this request id that `sender` may stop: its own, or every one for root.
+  // Throws DaemonError UnknownRequest when no call has the id, PermissionDenied when they are others'.
+  void cancel(const std::string& request_id, const Caller& sender);
+
+ private:
+  struct Call;
+  struct TrackRelease {
+    void operator()(sd_bus_track* track) const noexcept { sd_bus_track_unref(track); }
+  };
+
+  static int on_caller_left(sd_bus_track* track, void* call);
+  void cancel_call(CallId call, const std::string& why);
+
+  sd_bus* bus_;
+  Manager& manager_;
+  CallId last_id_ = 0;
+  std::map<CallId, std::unique_ptr<Call>> calls_;
+};
+
+}  // namespace ckernel::daemon
