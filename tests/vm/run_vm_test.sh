@@ -100,13 +100,14 @@ prepared=$(date +%s)
 # Two NUMA nodes of 1 GiB, one vCPU each. TCG (emulation): nested KVM hangs on these hosts. The getty
 # takes ttyS0 (console log), the checks write to ttyS1 (results); stdin closed, no monitor, no network.
 step "booting under QEMU (TCG, 2 vCPUs, 2 NUMA nodes); console in $work/console.log"
-qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
+# (In a subshell without the ERR trap: the kill on a timeout is no error of the script's.)
+(trap - ERR; exec qemu-system-x86_64 -accel tcg,thread=multi -cpu max -smp 2 -m 2G \
   -object memory-backend-ram,id=mem0,size=1G -object memory-backend-ram,id=mem1,size=1G \
   -numa node,nodeid=0,cpus=0,memdev=mem0 -numa node,nodeid=1,cpus=1,memdev=mem1 \
   -kernel "$work/vmlinuz" -initrd "$work/initrd.img" \
   -append "root=/dev/vda rw console=ttyS0 panic=-1 systemd.show_status=1" \
   -drive "file=$disk,format=raw,if=virtio" -nic none -nographic -monitor none -no-reboot \
-  -serial "file:$work/console.log" -serial "file:$work/results.log" </dev/null >"$work/qemu.log" 2>&1 &
+  -serial "file:$work/console.log" -serial "file:$work/results.log" </dev/null >"$work/qemu.log" 2>&1) &
 qemu_pid=$!
 deadline=$((SECONDS + timeout_seconds))
 while kill -0 "$qemu_pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 2; done
