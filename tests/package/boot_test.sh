@@ -25,7 +25,8 @@ fail() {
 step() { echo "boot_test: $*"; }
 # Any command that stops the script under set -e says so: which line, which command, which status.
 set -E
-trap 'echo "boot_test: FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $?" >&2' ERR
+# (Only under set -e: a failure the script expects, between set +e and set -e, is no failure.)
+trap '_err_status=$?; [[ $- != *e* ]] || echo "boot_test: FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $_err_status" >&2' ERR
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, systemd-nspawn)"
 for tool in debootstrap systemd-nspawn nsenter; do

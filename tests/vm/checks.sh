@@ -24,9 +24,9 @@ worker_of() {
   echo "$procs"
 }
 status_field() { grep "^$2:" "/proc/$1/status" | awk '{ print $2 }'; }
-# Waits up to $2 seconds (default 60) for a command to succeed.
+# Waits up to WAIT_SECONDS (default 120: emulated CPUs, maybe beside a build) for a command to succeed.
 wait_for() {
-  local seconds=${WAIT_SECONDS:-60}
+  local seconds=${WAIT_SECONDS:-120}
   for _ in $(seq "$seconds"); do
     "$@" >/dev/null 2>&1 && return 0
     sleep 1
@@ -228,17 +228,24 @@ check_remove() {
   for t in a b; do [[ ! -e $(tenant_dir $t) ]] || { echo "$(tenant_dir $t) is left"; return 1; }; done
   local left
   left=$(ckctl tenant list)
-  [[ -z $(grep -w -e a -e b <<<"$left") ]] || { echo "tenants left: $left"; return 1; }
+  ! grep -qw -e a -e b <<<"$left" || { echo "tenants left: $left"; return 1; }
   echo "tenant remove took the cgroups away"
 }
 check "ckctl unload and tenant remove" check_remove
 
 # --- hardening ----------------------------------------------------------------------------------------
 
+# The exposure measured when the unit was last tightened (units/README.md); a change that loosens the
+# unit fails here until the README says why.
+MAX_EXPOSURE=2.9
 check_security() {
-  local report
+  local report exposure
   report=$(systemd-analyze security --no-pager ckd.service)
   echo "$report" | sed 's/^/security: /' | while read -r line; do info "$line"; done
+  exposure=$(sed -n 's/.*Overall exposure level for ckd.service: \([0-9.]*\).*/\1/p' <<<"$report")
+  [[ -n $exposure ]] || { echo "no overall exposure level in: $report"; return 1; }
+  awk -v e="$exposure" -v max="$MAX_EXPOSURE" 'BEGIN { exit !(e <= max) }' ||
+    { echo "ckd.service exposure $exposure is above $MAX_EXPOSURE"; return 1; }
   grep 'Overall exposure level' <<<"$report"
 }
-check "systemd-analyze security ckd.service (recorded)" check_security
+check "systemd-analyze security ckd.service: exposure at most $MAX_EXPOSURE" check_security

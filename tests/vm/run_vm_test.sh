@@ -23,7 +23,8 @@ fail() {
 }
 step() { echo "vm_test: $*"; }
 set -E
-trap 'echo "vm_test: FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $?" >&2' ERR
+# (Only under set -e: a failure the script expects, between set +e and set -e, is no failure.)
+trap '_err_status=$?; [[ $- != *e* ]] || echo "vm_test: FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $_err_status" >&2' ERR
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (chroot, mkfs.ext4 -d of a root-owned tree)"
 for tool in qemu-system-x86_64 mkfs.ext4 debootstrap; do
