@@ -11,6 +11,7 @@ packages=(
   uuid-dev                         # libaccel_config.h includes <uuid/uuid.h> but the -dev does not depend on it
   dbus systemd util-linux passwd   # dbus-daemon, busctl, setpriv, useradd for the daemon tests and the demo
   git debhelper lintian debootstrap systemd-container  # the Debian package and its booted-system test
+  qemu-system-x86 seabios e2fsprogs  # the VM test (tests/vm): QEMU, its BIOS, mkfs.ext4 -d
 )
 
 missing=()

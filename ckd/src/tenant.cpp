@@ -1,9 +1,9 @@
 #include "tenant.h"
 
-#include <fstream>
-
 #include "ckernel/tuning/error.h"
+#include "cgroup_home.h"
 #include "errors.h"
+#include "log.h"
 #include "names.h"
 
 namespace ckernel::daemon {
@@ -54,15 +54,9 @@ ValidatedTenant validate_tenant(const TenantRecord& request, const HostCapacity&
 }
 
 std::string default_cgroup_parent() {
-  std::ifstream cgroups("/proc/self/cgroup");
-  std::string line;
-  while (std::getline(cgroups, line)) {
-    // The unified hierarchy's line reads "0::/system.slice/ckd.service".
-    if (!line.starts_with("0::/")) continue;
-    const std::string path = line.substr(4);
-    if (path.ends_with(".service")) return path;
-  }
-  return "ckernel";
+  CgroupHome home = prepare_default_cgroup_home();
+  if (!home.note.empty()) log(LogLevel::info, home.note);
+  return home.tenant_parent;
 }
 
 }  // namespace ckernel::daemon

@@ -6,10 +6,13 @@
 #
 #   tests/package/boot_test.sh DEB MODEL.gguf
 #
-# Needs root, debootstrap, systemd-container and the Debian mirror of /etc/apt/sources.list*. The base tree
+# Needs root, debootstrap, systemd-container and the host's Debian mirror (tests/common/debian_mirror.sh:
+# the deb822 sources of a stock Debian 12, one-line lists, or CKERNEL_DEBIAN_MIRROR). The base tree
 # (debootstrap minbase + systemd + dbus, ~7 minutes to make) is cached as a tarball in CACHE_DIR (default
 # /var/cache/ckernel-test); each run unpacks a fresh copy and removes it afterwards.
 set -euo pipefail
+source "$(dirname "$0")/../common/debian_mirror.sh"
+(($# == 2)) || { echo "usage: $0 DEB MODEL.gguf" >&2; exit 2; }
 deb=$(realpath "$1")
 model=$(realpath "$2")
 cache=${CACHE_DIR:-/var/cache/ckernel-test}
@@ -20,24 +23,21 @@ fail() {
   exit 1
 }
 step() { echo "boot_test: $*"; }
+# Any command that stops the script under set -e says so: which line, which command, which status.
+set -E
+# (Only under set -e: a failure the script expects, between set +e and set -e, is no failure.)
+trap '_err_status=$?; [[ $- != *e* ]] || echo "boot_test: FAIL: line $LINENO: \"$BASH_COMMAND\" exited with status $_err_status" >&2' ERR
 
 [[ $(id -u) -eq 0 ]] || fail "needs root (debootstrap, systemd-nspawn)"
 for tool in debootstrap systemd-nspawn nsenter; do
   command -v "$tool" >/dev/null || fail "$tool is missing (apt install debootstrap systemd-container)"
 done
 
-# The first deb822 or one-line Debian mirror configured on the host.
-mirror() {
-  sed -n 's/^URIs: *\([^ ]*\/debian\)$/\1/p; s/^deb \(\[[^]]*\] \)\?\([^ ]*\/debian\) .*/\2/p' \
-    /etc/apt/sources.list /etc/apt/sources.list.d/*.list /etc/apt/sources.list.d/*.sources 2>/dev/null | head -1
-}
-
 # A cached base tree, made once. Written to a temporary name and renamed, so an interrupted run never
 # leaves a half tarball that later runs would trust.
 base=$cache/$suite-systemd.tar
 if [[ ! -f $base ]]; then
-  url=$(mirror)
-  [[ -n $url ]] || fail "no Debian mirror found in /etc/apt/sources.list*"
+  url=$(debian_mirror) || fail "no Debian mirror to debootstrap from (see the message above)"
   step "debootstrap $suite from $url into $base (once)"
   mkdir -p "$cache"
   staging=$(mktemp -d "$cache/staging.XXXXXX")

@@ -1,8 +1,12 @@
 #include "libcgroup_support.h"
 
 #include <libcgroup.h>
+#include <linux/magic.h>
+#include <sys/vfs.h>
 
+#include <cerrno>
 #include <cstdlib>
+#include <fstream>
 #include <mutex>
 
 #include "ckernel/tuning/error.h"
@@ -124,8 +128,35 @@ void move_process(pid_t pid, const std::string& name, const std::vector<std::str
   }
 }
 
+namespace {
+
+// The unified hierarchy's group of a process: the "0::/path" line of /proc/PID/cgroup. libcgroup 2.0
+// (Debian 12) looks only for lines that name the controller, which the unified line never does, and so
+// fails with "No such file or directory" on a cgroup v2 host.
+std::string unified_cgroup(pid_t pid) {
+  const std::string file = "/proc/" + std::to_string(pid) + "/cgroup";
+  std::ifstream cgroups(file);
+  if (!cgroups) throw TuningError::from_errno("open", file, errno);
+  std::string line;
+  while (std::getline(cgroups, line)) {
+    if (line.starts_with("0::")) return line.substr(3);
+  }
+  throw TuningError("current_cgroup", file, "no line for the unified (cgroup v2) hierarchy");
+}
+
+bool on_cgroup2(const std::string& controller) {
+  char* raw = nullptr;
+  if (cgroup_get_subsys_mount_point(controller.c_str(), &raw) != 0 || raw == nullptr) return false;
+  const std::unique_ptr<char, MallocRelease> owned(raw);
+  struct statfs info {};
+  return ::statfs(raw, &info) == 0 && info.f_type == CGROUP2_SUPER_MAGIC;
+}
+
+}  // namespace
+
 std::string current_cgroup(pid_t pid, const std::string& controller) {
   ensure_libcgroup_initialized();
+  if (on_cgroup2(controller)) return unified_cgroup(pid);
   char* raw = nullptr;
   const int rc = cgroup_get_current_controller_path(pid, controller.c_str(), &raw);
   const std::unique_ptr<char, MallocRelease> owned(raw);
