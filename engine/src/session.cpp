@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/ops.h"
 #include "ckernel/kernels/type_kernels.h"
@@ -30,7 +31,7 @@ struct Session::Buffers {
         up(memory, size(n_batch * c.n_ff)),
         logits(memory, size(c.n_vocab)),
         rope_angles(memory, size(n_batch * c.rope.n_dims)),
-        kv_capacity(kernels::ggml_cpu::padded_kv_length(n_ctx)),
+        kv_capacity(kernels::llama_cpp::padded_kv_length(n_ctx)),
         k_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)),
         v_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)) {}
 
@@ -136,12 +137,12 @@ void Session::forward(std::span<const TokenId> tokens) {
     kernels::kv_store(kv, pos0, n, b.k.data(), b.v.data());
     kernels::attention(b.q.data(), kv, pos0, n, c.n_head, attn_scale, b.attn.data(), b.pool);
     matmul(l.wo, b.attn.data(), b.projected.data());
-    if (il == c.n_layer - 1 && rows > 1) {
-      // As llama.cpp does: the last layer's feed-forward runs for the output token only, which also
-      // makes its matrix products single-token ones.
-      std::copy_n(b.x.data() + (rows - 1) * c.n_embd, c.n_embd, b.x.data());
-      std::copy_n(b.projected.data() + (rows - 1) * c.n_embd, c.n_embd, b.projected.data());
-      rows = 1;
+    if (const int64_t kept = kernels::llama_cpp::last_layer_rows(rows); il == c.n_layer - 1 && kept < rows) {
+      // As llama.cpp does: the last layer's feed-forward runs only for the rows whose outputs are wanted
+      // (the last ones), which also makes its matrix products single-token ones.
+      std::copy_n(b.x.data() + (rows - kept) * c.n_embd, kept * c.n_embd, b.x.data());
+      std::copy_n(b.projected.data() + (rows - kept) * c.n_embd, kept * c.n_embd, b.projected.data());
+      rows = kept;
     }
     add_then_norm(b.projected.data(), l.ffn_norm);
     matmul_group({{l.w_gate, b.gate.data()}, {l.w_up, b.up.data()}}, b.normed.data());

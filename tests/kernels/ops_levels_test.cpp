@@ -11,7 +11,9 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/ops.h"
+#include "ggml_cpu.h"
 #include "simd_levels.h"
 
 namespace ck::kernels {
@@ -144,7 +146,7 @@ TEST_P(OpsLevels, KvStoreConvertsAndZeroesThePadding) {
       expect_same_bits(want_k, got_k, name("kv_store k", n_tokens, static_cast<float>(pos0)));
       expect_same_bits(want_v, got_v, name("kv_store v", n_tokens, static_cast<float>(pos0)));
       const int64_t end = pos0 + n_tokens;
-      for (int64_t p = end; p < ggml_cpu::padded_kv_length(end); ++p) ASSERT_EQ(got_v[p], 0) << "cell " << p;
+      for (int64_t p = end; p < llama_cpp::padded_kv_length(end); ++p) ASSERT_EQ(got_v[p], 0) << "cell " << p;
     }
 }
 

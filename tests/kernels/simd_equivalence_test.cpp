@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "ckernel/kernels/isa_level.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/thread_pool.h"
 #include "ckernel/kernels/type_kernels.h"
@@ -191,7 +192,7 @@ TEST_P(SimdLevelEquivalence, DotRowsAreBitExact) {
           const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
                                    " n=" + std::to_string(n) + " " + name(wk) + ", " + name(ak);
           expect_same_bits(simd.dot_row(w.data(), x.data(), n), scalar.dot_row(w.data(), x.data(), n), what);
-          if (scalar.variant.dot_row != nullptr && n % scalar.variant.cols_multiple == 0)
+          if (scalar.variant.dot_row != nullptr && n % llama_cpp::dot_variant_shape(type)->cols_multiple == 0)
             expect_same_bits(simd.variant.dot_row(w.data(), x.data(), n),
                              scalar.variant.dot_row(w.data(), x.data(), n), what + " (variant)");
         }
@@ -253,7 +254,7 @@ TEST_P(SimdLevelEquivalence, PanelsAreBitExactForEveryTileShape) {
         const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
                                  " " + std::to_string(rows) + "x" + std::to_string(tokens);
         check_panel(simd.dot_panel, scalar.dot_row, p, rows, tokens, n, what);
-        if (scalar.variant.dot_row != nullptr && n % scalar.variant.cols_multiple == 0)
+        if (scalar.variant.dot_row != nullptr && n % llama_cpp::dot_variant_shape(type)->cols_multiple == 0)
           check_panel(simd.variant.dot_panel, scalar.variant.dot_row, p, rows, tokens, n,
                       what + " (variant)");
       }
