@@ -9,6 +9,7 @@
 #include "ckernel/kernels/ops.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "model_weights.h"
+#include "session_layout.h"
 
 namespace ck {
 
@@ -16,33 +17,31 @@ using kernels::KvLayer;
 
 constexpr int64_t kDefaultMaxContext = 4096;
 
-// Activations for one batch of tokens, the KV cache and the workers; sized once per session.
+// Activations for one batch of tokens, the KV cache and the workers; sized once per session, by the
+// layout that session_memory_bytes() counts.
 struct Session::Buffers {
-  Buffers(const ModelConfig& c, int64_t n_ctx, int64_t n_batch, int n_threads, BufferAllocator& memory)
+  Buffers(const SessionLayout& s, int n_threads, BufferAllocator& memory)
       : pool(n_threads),
-        x(memory, size(n_batch * c.n_embd)),
-        normed(memory, size(n_batch * c.n_embd)),
-        q(memory, size(n_batch * c.n_head * c.head_dim)),
-        k(memory, size(n_batch * c.n_head_kv * c.head_dim)),
-        v(memory, size(n_batch * c.n_head_kv * c.head_dim)),
-        attn(memory, size(n_batch * c.n_head * c.head_dim)),
-        projected(memory, size(n_batch * c.n_embd)),
-        gate(memory, size(n_batch * c.n_ff)),
-        up(memory, size(n_batch * c.n_ff)),
-        logits(memory, size(c.n_vocab)),
-        rope_angles(memory, size(n_batch * c.rope.n_dims)),
-        kv_capacity(kernels::llama_cpp::padded_kv_length(n_ctx)),
-        k_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)),
-        v_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)) {}
-
-  static size_t size(int64_t n) { return static_cast<size_t>(n); }
+        x(memory, s.embd),
+        normed(memory, s.embd),
+        q(memory, s.q),
+        k(memory, s.kv),
+        v(memory, s.kv),
+        attn(memory, s.q),
+        projected(memory, s.embd),
+        gate(memory, s.ff),
+        up(memory, s.ff),
+        logits(memory, s.logits),
+        rope_angles(memory, s.rope_angles),
+        kv_capacity(s.kv_capacity),
+        k_cache(memory, s.kv_cache),
+        v_cache(memory, s.kv_cache) {}
 
   kernels::ThreadPool pool;
   kernels::MatmulScratch scratch;
   TypedBuffer<float> x, normed, q, k, v, attn, projected, gate, up, logits;
   TypedBuffer<float> rope_angles;  // per token of the batch: its position's cos and sin
-  // Cells per layer: the context padded as llama.cpp pads it, since attention reads whole padded spans.
-  int64_t kv_capacity;
+  int64_t kv_capacity;             // cells per layer (SessionLayout::kv_capacity)
   TypedBuffer<uint16_t> k_cache, v_cache;
 };
 
@@ -51,7 +50,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, kDefaultMaxContext)),
       n_batch_(std::max<int64_t>(1, options.n_batch)),
       buffers_(
-          std::make_unique<Buffers>(model_->config(), n_ctx_, n_batch_, options.n_threads,
+          std::make_unique<Buffers>(SessionLayout(model_->config(), n_ctx_, n_batch_), options.n_threads,
                                     options.allocator ? *options.allocator : *default_buffer_allocator())) {}
 
 Session::~Session() = default;

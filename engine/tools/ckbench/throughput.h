@@ -33,6 +33,9 @@ struct Throughput {
   Samples generation;  // empty when n_gen == 0
 };
 
+// The context of the session each measurement runs in: room for the longer of the two tests.
+int64_t session_context(const ThroughputOptions& options);
+
 Throughput measure_throughput(std::shared_ptr<const Model> model, const ThroughputOptions& options);
 
 }  // namespace ck::bench
