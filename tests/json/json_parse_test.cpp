@@ -53,7 +53,8 @@ TEST(JsonParse, IntegersStayExactAndOthersAreDoubles) {
   EXPECT_EQ(Json::parse("9223372036854775808").unsigned_integer(), std::uint64_t{1} << 63);
   EXPECT_EQ(Json::parse("9223372036854775808").number(), 9223372036854775808.0);
   EXPECT_THROW(Json::parse("9223372036854775808").integer(), JsonError);
-  EXPECT_EQ(Json::parse("18446744073709551615").unsigned_integer(), std::numeric_limits<std::uint64_t>::max());
+  EXPECT_EQ(Json::parse("18446744073709551615").unsigned_integer(),
+            std::numeric_limits<std::uint64_t>::max());
   // Beyond 64 bits a number is a double, like one with a fraction or an exponent.
   EXPECT_EQ(Json::parse("18446744073709551616").number(), 18446744073709551616.0);
   EXPECT_THROW(Json::parse("18446744073709551616").unsigned_integer(), JsonError);

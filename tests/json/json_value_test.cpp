@@ -28,9 +28,9 @@ TEST(JsonValue, RoundTripsEveryKindOfValue) {
 
 TEST(JsonValue, UnsignedIntegersAbove2To63RoundTripExactly) {
   // ckd's state file holds byte counts and ids as uint64_t: none may wrap to a negative number.
-  for (const std::uint64_t value : {std::uint64_t{1} << 63, (std::uint64_t{1} << 63) + 1,
-                                    std::numeric_limits<std::uint64_t>::max() - 1,
-                                    std::numeric_limits<std::uint64_t>::max()}) {
+  for (const std::uint64_t value :
+       {std::uint64_t{1} << 63, (std::uint64_t{1} << 63) + 1, std::numeric_limits<std::uint64_t>::max() - 1,
+        std::numeric_limits<std::uint64_t>::max()}) {
     const Json json(value);
     EXPECT_EQ(json.dump(), std::to_string(value));
     EXPECT_EQ(json.unsigned_integer(), value);
