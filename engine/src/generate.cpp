@@ -25,6 +25,12 @@ std::string_view stop_reason_name(StopReason reason) {
   return "unknown";
 }
 
+std::optional<StopReason> parse_stop_reason(std::string_view name) {
+  for (const StopReason reason : kAllStopReasons)
+    if (stop_reason_name(reason) == name) return reason;
+  return std::nullopt;
+}
+
 GenerationResult generate(Session& session, std::string_view prompt, const GenerationOptions& options,
                           const std::function<bool(const GenerationStep&)>& on_step) {
   const Tokenizer& tokenizer = session.model().tokenizer();

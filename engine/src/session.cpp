@@ -4,10 +4,12 @@
 #include <cmath>
 #include <string>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/ops.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "model_weights.h"
+#include "session_layout.h"
 
 namespace ck {
 
@@ -15,33 +17,31 @@ using kernels::KvLayer;
 
 constexpr int64_t kDefaultMaxContext = 4096;
 
-// Activations for one batch of tokens, the KV cache and the workers; sized once per session.
+// Activations for one batch of tokens, the KV cache and the workers; sized once per session, by the
+// layout that session_memory_bytes() counts.
 struct Session::Buffers {
-  Buffers(const ModelConfig& c, int64_t n_ctx, int64_t n_batch, int n_threads, BufferAllocator& memory)
+  Buffers(const SessionLayout& s, int n_threads, BufferAllocator& memory)
       : pool(n_threads),
-        x(memory, size(n_batch * c.n_embd)),
-        normed(memory, size(n_batch * c.n_embd)),
-        q(memory, size(n_batch * c.n_head * c.head_dim)),
-        k(memory, size(n_batch * c.n_head_kv * c.head_dim)),
-        v(memory, size(n_batch * c.n_head_kv * c.head_dim)),
-        attn(memory, size(n_batch * c.n_head * c.head_dim)),
-        projected(memory, size(n_batch * c.n_embd)),
-        gate(memory, size(n_batch * c.n_ff)),
-        up(memory, size(n_batch * c.n_ff)),
-        logits(memory, size(c.n_vocab)),
-        rope_angles(memory, size(n_batch * c.rope.n_dims)),
-        kv_capacity(kernels::ggml_cpu::padded_kv_length(n_ctx)),
-        k_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)),
-        v_cache(memory, size(c.n_layer * kv_capacity * c.n_head_kv * c.head_dim)) {}
-
-  static size_t size(int64_t n) { return static_cast<size_t>(n); }
+        x(memory, s.embd),
+        normed(memory, s.embd),
+        q(memory, s.q),
+        k(memory, s.kv),
+        v(memory, s.kv),
+        attn(memory, s.q),
+        projected(memory, s.embd),
+        gate(memory, s.ff),
+        up(memory, s.ff),
+        logits(memory, s.logits),
+        rope_angles(memory, s.rope_angles),
+        kv_capacity(s.kv_capacity),
+        k_cache(memory, s.kv_cache),
+        v_cache(memory, s.kv_cache) {}
 
   kernels::ThreadPool pool;
   kernels::MatmulScratch scratch;
   TypedBuffer<float> x, normed, q, k, v, attn, projected, gate, up, logits;
   TypedBuffer<float> rope_angles;  // per token of the batch: its position's cos and sin
-  // Cells per layer: the context padded as llama.cpp pads it, since attention reads whole padded spans.
-  int64_t kv_capacity;
+  int64_t kv_capacity;             // cells per layer (SessionLayout::kv_capacity)
   TypedBuffer<uint16_t> k_cache, v_cache;
 };
 
@@ -50,7 +50,7 @@ Session::Session(std::shared_ptr<const Model> model, const SessionOptions& optio
       n_ctx_(options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, kDefaultMaxContext)),
       n_batch_(std::max<int64_t>(1, options.n_batch)),
       buffers_(
-          std::make_unique<Buffers>(model_->config(), n_ctx_, n_batch_, options.n_threads,
+          std::make_unique<Buffers>(SessionLayout(model_->config(), n_ctx_, n_batch_), options.n_threads,
                                     options.allocator ? *options.allocator : *default_buffer_allocator())) {}
 
 Session::~Session() = default;
@@ -136,12 +136,12 @@ void Session::forward(std::span<const TokenId> tokens) {
     kernels::kv_store(kv, pos0, n, b.k.data(), b.v.data());
     kernels::attention(b.q.data(), kv, pos0, n, c.n_head, attn_scale, b.attn.data(), b.pool);
     matmul(l.wo, b.attn.data(), b.projected.data());
-    if (il == c.n_layer - 1 && rows > 1) {
-      // As llama.cpp does: the last layer's feed-forward runs for the output token only, which also
-      // makes its matrix products single-token ones.
-      std::copy_n(b.x.data() + (rows - 1) * c.n_embd, c.n_embd, b.x.data());
-      std::copy_n(b.projected.data() + (rows - 1) * c.n_embd, c.n_embd, b.projected.data());
-      rows = 1;
+    if (const int64_t kept = kernels::llama_cpp::last_layer_rows(rows); il == c.n_layer - 1 && kept < rows) {
+      // As llama.cpp does: the last layer's feed-forward runs only for the rows whose outputs are wanted
+      // (the last ones), which also makes its matrix products single-token ones.
+      std::copy_n(b.x.data() + (rows - kept) * c.n_embd, kept * c.n_embd, b.x.data());
+      std::copy_n(b.projected.data() + (rows - kept) * c.n_embd, kept * c.n_embd, b.projected.data());
+      rows = kept;
     }
     add_then_norm(b.projected.data(), l.ffn_norm);
     matmul_group({{l.w_gate, b.gate.data()}, {l.w_up, b.up.data()}}, b.normed.data());

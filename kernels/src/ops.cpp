@@ -9,7 +9,9 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/type_kernels.h"
+#include "ggml_cpu.h"
 #include "op_kernels.h"
 
 namespace ck::kernels {
@@ -111,7 +113,7 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, const RopeParams& p, cons
 void kv_store(const KvLayer& kv, int64_t pos0, int64_t n_tokens, const float* k, const float* v,
               IsaLevel level) {
   const int64_t end = pos0 + n_tokens;
-  const int64_t padded_end = ggml_cpu::padded_kv_length(end);
+  const int64_t padded_end = llama_cpp::padded_kv_length(end);
   if (kv.capacity < padded_end)
     throw std::invalid_argument("KV cache of " + std::to_string(kv.capacity) + " cells cannot hold " +
                                 std::to_string(end) + " positions padded to " + std::to_string(padded_end));
@@ -138,7 +140,7 @@ void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens
   const int64_t kv_row = kv.n_kv_heads * head_dim;
   // llama.cpp attends over n_kv cells for the whole batch; cells past a token's position are masked
   // (weight 0, and kv_store zeroed the cells nobody wrote).
-  const int64_t n_kv = ggml_cpu::padded_kv_length(pos0 + n_tokens);
+  const int64_t n_kv = llama_cpp::padded_kv_length(pos0 + n_tokens);
   // ggml's F16 matrix products as the weights' are chosen: kq = K (n_kv rows of head_dim) * q, and
   // kqv = V^T (head_dim rows of n_kv) * softmax weights, each with n_tokens columns.
   const TypeKernels& f16 = kernels_for(TensorType::F16);
@@ -181,13 +183,6 @@ void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens
 }
 
 namespace ggml_cpu {
-
-int64_t padded_kv_length(int64_t n_used) {
-  // llama_kv_cache_get_padding() is 32 without flash attention; llama.cpp also pads its n_ctx to 32, so
-  // the min(n_ctx, ...) it applies never cuts below this.
-  constexpr int64_t kPad = 32;
-  return std::max(kPad, (n_used + kPad - 1) / kPad * kPad);
-}
 
 void vec_silu(const float* x, float* y, int64_t n, IsaLevel level) {
   op_kernels(level).silu_mul(x, nullptr, y, n);

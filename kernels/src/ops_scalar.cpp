@@ -6,6 +6,7 @@
 #include <limits>
 
 #include "ckernel/kernels/ops.h"
+#include "ggml_cpu.h"
 #include "half_impl.h"
 #include "lanes.h"
 #include "op_kernels.h"

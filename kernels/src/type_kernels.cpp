@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "kernel_table.h"
 #include "scalar_kernels.h"
 
@@ -12,28 +13,28 @@ namespace {
 
 using T = TensorType;
 
-constexpr DotVariant kNoVariant{nullptr, nullptr, 0, 0, 0};
+constexpr DotVariant kNoVariant{nullptr, nullptr};
 
-// Partners as in ggml's CPU backend (type_traits_cpu[...].vec_dot_type); variants as type_kernels.h
-// describes them (tinyBLAS: llamafile_sgemm's conditions; repack: ggml_aarch64_get_optimal_repack_type).
+// Partners as in ggml's CPU backend (type_traits_cpu[...].vec_dot_type); the variants are tinyBLAS and the
+// repacked Q4_0 kernel, taken for the shapes llama_cpp::dot_variant_shape names.
 constexpr KernelTable kScalarTable{
     {
-        TypeKernels{T::F32, scalar::dequantize_row_f32, T::F32, scalar::dot_row_f32_f32,
-                    rowwise_panel<scalar::dot_row_f32_f32>,
-                    DotVariant{scalar::dot_row_f32_f32_tinyblas,
-                               rowwise_panel<scalar::dot_row_f32_f32_tinyblas>, 2, 4, 16}},
-        TypeKernels{T::F16, scalar::dequantize_row_f16, T::F16, scalar::dot_row_f16_f16,
-                    rowwise_panel<scalar::dot_row_f16_f16>,
-                    DotVariant{scalar::dot_row_f16_f16_tinyblas,
-                               rowwise_panel<scalar::dot_row_f16_f16_tinyblas>, 2, 4, 16}},
+        TypeKernels{
+            T::F32, scalar::dequantize_row_f32, T::F32, scalar::dot_row_f32_f32,
+            rowwise_panel<scalar::dot_row_f32_f32>,
+            DotVariant{scalar::dot_row_f32_f32_tinyblas, rowwise_panel<scalar::dot_row_f32_f32_tinyblas>}},
+        TypeKernels{
+            T::F16, scalar::dequantize_row_f16, T::F16, scalar::dot_row_f16_f16,
+            rowwise_panel<scalar::dot_row_f16_f16>,
+            DotVariant{scalar::dot_row_f16_f16_tinyblas, rowwise_panel<scalar::dot_row_f16_f16_tinyblas>}},
         TypeKernels{T::BF16, scalar::dequantize_row_bf16, T::BF16, scalar::dot_row_bf16_bf16,
                     rowwise_panel<scalar::dot_row_bf16_bf16>,
                     DotVariant{scalar::dot_row_bf16_bf16_tinyblas,
-                               rowwise_panel<scalar::dot_row_bf16_bf16_tinyblas>, 2, 4, 32}},
+                               rowwise_panel<scalar::dot_row_bf16_bf16_tinyblas>}},
         TypeKernels{T::Q4_0, scalar::dequantize_row_q4_0, T::Q8_0, scalar::dot_row_q4_0_q8_0,
                     rowwise_panel<scalar::dot_row_q4_0_q8_0>,
                     DotVariant{scalar::dot_row_q4_0_q8_0_repacked,
-                               rowwise_panel<scalar::dot_row_q4_0_q8_0_repacked>, 1, 8, 32}},
+                               rowwise_panel<scalar::dot_row_q4_0_q8_0_repacked>}},
         TypeKernels{T::Q5_0, scalar::dequantize_row_q5_0, T::Q8_0, scalar::dot_row_q5_0_q8_0,
                     rowwise_panel<scalar::dot_row_q5_0_q8_0>, kNoVariant},
         TypeKernels{T::Q5_1, scalar::dequantize_row_q5_1, T::Q8_1, scalar::dot_row_q5_1_q8_1,
@@ -112,9 +113,8 @@ QuantizeRowFn quantizer_in(KernelTable& table, TensorType format) {
   throw std::invalid_argument("no activation quantizer for tensor type " + name_of(format));
 }
 
-bool variant_applies(const DotVariant& v, int64_t rows, int64_t cols, int64_t n_tokens) {
-  return v.dot_row != nullptr && n_tokens >= v.min_tokens && rows % v.rows_multiple == 0 &&
-         cols % v.cols_multiple == 0;
+bool variant_applies(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens) {
+  return k.variant.dot_row != nullptr && llama_cpp::uses_dot_variant(k.type, rows, cols, n_tokens);
 }
 
 }  // namespace
@@ -142,11 +142,11 @@ const TypeKernels& kernels_for(TensorType type, IsaLevel level) {
 }
 
 DotRowFn select_dot_row(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens) {
-  return variant_applies(k.variant, rows, cols, n_tokens) ? k.variant.dot_row : k.dot_row;
+  return variant_applies(k, rows, cols, n_tokens) ? k.variant.dot_row : k.dot_row;
 }
 
 DotPanelFn select_dot_panel(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens) {
-  return variant_applies(k.variant, rows, cols, n_tokens) ? k.variant.dot_panel : k.dot_panel;
+  return variant_applies(k, rows, cols, n_tokens) ? k.variant.dot_panel : k.dot_panel;
 }
 
 QuantizeRowFn activation_quantizer(TensorType partner) {

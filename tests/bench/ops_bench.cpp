@@ -8,7 +8,9 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/ops.h"
+#include "ggml_cpu.h"
 
 namespace ck::kernels {
 namespace {
@@ -69,7 +71,7 @@ void rope_bench(benchmark::State& state, IsaLevel level) {
 
 // Attention over a cache of state.range(0) positions: one decoded token, or a batch of 32 (prefill).
 void attention_bench(benchmark::State& state, int64_t n_tokens) {
-  const int64_t n_past = state.range(0), capacity = ggml_cpu::padded_kv_length(n_past + n_tokens);
+  const int64_t n_past = state.range(0), capacity = llama_cpp::padded_kv_length(n_past + n_tokens);
   const int64_t row = kKvHeads * kHeadDim;
   std::vector<uint16_t> k(static_cast<size_t>(capacity * row)), v(k.size());
   const KvLayer kv{k.data(), v.data(), capacity, kKvHeads, kHeadDim};

@@ -76,5 +76,31 @@ TEST_F(Generate, SessionsAreIndependent) {
   EXPECT_EQ(generate(a, "The capital of France is", options).text, alone);
 }
 
+// The stop reasons' names are the engine's one set: fixed (ckrun's --json and the fixtures' readers use
+// them), distinct, and read back to the same reason.
+TEST(StopReasonNames, AreFixedDistinctAndReadBack) {
+  EXPECT_EQ(stop_reason_name(StopReason::length), "length");
+  EXPECT_EQ(stop_reason_name(StopReason::end_of_generation), "end_of_generation");
+  EXPECT_EQ(stop_reason_name(StopReason::context_full), "context_full");
+  EXPECT_EQ(stop_reason_name(StopReason::cancelled), "cancelled");
+  for (const StopReason reason : kAllStopReasons)
+    EXPECT_EQ(parse_stop_reason(stop_reason_name(reason)), reason);
+  EXPECT_EQ(parse_stop_reason("eos"), std::nullopt);
+  EXPECT_EQ(parse_stop_reason(""), std::nullopt);
+}
+
+// ckrun's and every other front end's sampling defaults are these, written once in SamplingParams
+// (llama.cpp's defaults).
+TEST(SamplingDefaults, AreLlamaCppsDefaultChain) {
+  const SamplingParams defaults;
+  EXPECT_EQ(defaults.temperature, 0.8f);
+  EXPECT_EQ(defaults.top_k, 40);
+  EXPECT_EQ(defaults.top_p, 0.95f);
+  EXPECT_EQ(defaults.min_p, 0.05f);
+  EXPECT_EQ(defaults.repeat_penalty, 1.0f);
+  EXPECT_EQ(defaults.repeat_last_n, 64);
+  EXPECT_EQ(GenerationOptions{}.n_predict, 128);
+}
+
 }  // namespace
 }  // namespace ck

@@ -1,9 +1,12 @@
 // The session's working memory comes from the allocator it is given: every large buffer is asked of it,
 // and where the memory comes from does not change what is computed.
+#include "ckernel/engine/session_memory.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cstdint>
+#include <utility>
 #include <vector>
 
 #include "ckernel/engine/session.h"
@@ -54,6 +57,28 @@ TEST(SessionMemory, KvCacheAndActivationsComeFromTheGivenAllocatorAndComputeTheS
             recording->requests.end());
   const std::span<const float> a = given.logits(), b = by_default.logits();
   EXPECT_TRUE(std::equal(a.begin(), a.end(), b.begin(), b.end()));
+}
+
+// session_memory_bytes() is what a real Session asks of its allocator, to the byte: KV cells padded to
+// llama.cpp's 32 (a context of 40 has 64 cells per layer), batch activations, RoPE angles and logits.
+TEST(SessionMemory, SessionMemoryBytesIsWhatASessionAllocates) {
+  const auto model = Model::load(std::string(CK_TEST_DATA_DIR) + "/models/tiny-llama-Q4_K_M.gguf");
+  const ModelConfig& c = model->config();
+  for (const auto& [n_ctx, n_batch] : {std::pair<int64_t, int64_t>{32, 8}, {40, 8}, {1, 1}, {100, 512}}) {
+    auto recording = std::make_shared<RecordingAllocator>();
+    const Session session(model, SessionOptions{.n_ctx = n_ctx, .n_batch = n_batch, .allocator = recording});
+    uint64_t allocated = 0;
+    for (size_t bytes : recording->requests) allocated += bytes;
+    EXPECT_EQ(session_memory_bytes(c, n_ctx, n_batch), allocated)
+        << "n_ctx " << n_ctx << ", n_batch " << n_batch;
+  }
+  // The padding is counted: 40 positions cost as much KV cache as 64.
+  const uint64_t kv_of_64 = session_memory_bytes(c, 64, 8) - session_memory_bytes(c, 32, 8);
+  EXPECT_EQ(session_memory_bytes(c, 40, 8) - session_memory_bytes(c, 32, 8), kv_of_64);
+  EXPECT_EQ(kv_of_64,
+            static_cast<uint64_t>(2 * c.n_layer * 32 * c.n_head_kv * c.head_dim) * sizeof(uint16_t));
+  // The default batch is llama.cpp's.
+  EXPECT_EQ(session_memory_bytes(c, 64), session_memory_bytes(c, 64, 512));
 }
 
 }  // namespace

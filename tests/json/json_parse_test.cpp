@@ -49,9 +49,17 @@ TEST(JsonParse, IntegersStayExactAndOthersAreDoubles) {
   EXPECT_EQ(Json::parse("9223372036854775807").integer(), std::numeric_limits<std::int64_t>::max());
   EXPECT_EQ(Json::parse("-9223372036854775808").integer(), std::numeric_limits<std::int64_t>::min());
   EXPECT_TRUE(std::signbit(Json::parse("-0").number()));  // an integer would lose the sign
-  // Beyond 64 bits a number is a double, like one with a fraction or an exponent.
+  // Above 2^63 - 1 up to 2^64 - 1 an integer is still exact, but only as unsigned.
+  EXPECT_EQ(Json::parse("9223372036854775808").unsigned_integer(), std::uint64_t{1} << 63);
   EXPECT_EQ(Json::parse("9223372036854775808").number(), 9223372036854775808.0);
   EXPECT_THROW(Json::parse("9223372036854775808").integer(), JsonError);
+  EXPECT_EQ(Json::parse("18446744073709551615").unsigned_integer(),
+            std::numeric_limits<std::uint64_t>::max());
+  // Beyond 64 bits a number is a double, like one with a fraction or an exponent.
+  EXPECT_EQ(Json::parse("18446744073709551616").number(), 18446744073709551616.0);
+  EXPECT_THROW(Json::parse("18446744073709551616").unsigned_integer(), JsonError);
+  EXPECT_EQ(Json::parse("-9223372036854775809").number(), -9223372036854775808.0);
+  EXPECT_THROW(Json::parse("-9223372036854775809").integer(), JsonError);
   EXPECT_THROW(Json::parse("1.0").integer(), JsonError);
   EXPECT_EQ(Json::parse("1E2").number(), 100.0);
   EXPECT_EQ(Json::parse("-0.5e+1").number(), -5.0);

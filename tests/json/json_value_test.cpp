@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "ckernel/json/json.h"
 
@@ -23,6 +24,32 @@ TEST(JsonValue, RoundTripsEveryKindOfValue) {
   EXPECT_EQ(parsed.at("big").unsigned_integer(), std::uint64_t{1} << 62);
   EXPECT_EQ(parsed.at("text").string(), "quote \" backslash \\ newline \n tab \t bell \x07");
   EXPECT_EQ(parsed.at("list").array().size(), 3u);
+}
+
+TEST(JsonValue, UnsignedIntegersAbove2To63RoundTripExactly) {
+  // ckd's state file holds byte counts and ids as uint64_t: none may wrap to a negative number.
+  for (const std::uint64_t value :
+       {std::uint64_t{1} << 63, (std::uint64_t{1} << 63) + 1, std::numeric_limits<std::uint64_t>::max() - 1,
+        std::numeric_limits<std::uint64_t>::max()}) {
+    const Json json(value);
+    EXPECT_EQ(json.dump(), std::to_string(value));
+    EXPECT_EQ(json.unsigned_integer(), value);
+    const Json parsed = Json::parse(json.dump());
+    EXPECT_EQ(parsed.unsigned_integer(), value);
+    EXPECT_EQ(parsed, json);
+    EXPECT_EQ(parsed.number(), static_cast<double>(value));
+    EXPECT_THROW(parsed.integer(), JsonError);  // not representable as int64_t
+  }
+  EXPECT_EQ(Json(std::numeric_limits<std::uint64_t>::max()).dump(), "18446744073709551615");
+}
+
+TEST(JsonValue, ANumberEqualsItselfWhicheverIntegerTypeMadeIt) {
+  EXPECT_EQ(Json(std::uint64_t{5}), Json(5));
+  EXPECT_EQ(Json(std::uint64_t{5}), Json::parse("5"));
+  EXPECT_EQ(Json(std::uint64_t{5}).integer(), 5);
+  const auto int64_max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  EXPECT_EQ(Json(int64_max), Json(std::numeric_limits<std::int64_t>::max()));
+  EXPECT_EQ(Json(int64_max).integer(), std::numeric_limits<std::int64_t>::max());
 }
 
 TEST(JsonValue, DumpsCompactTextWithMembersInKeyOrder) {

@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "ckernel/kernels/half.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "kernel_test_util.h"
 
@@ -147,7 +148,8 @@ TEST_P(DotRow, MatchesDoubleDotOfDequantizedRows) {
         const std::string what = name + ", n = " + std::to_string(n) + ", trial " + std::to_string(trial);
         check_dot(c, kernels_for(c.type).dot_row, weight, x, what);
         const DotVariant& v = kernels_for(c.type).variant;
-        if (v.dot_row != nullptr && n % v.cols_multiple == 0)
+        const auto shape = llama_cpp::dot_variant_shape(c.type);
+        if (v.dot_row != nullptr && n % shape->cols_multiple == 0)
           check_dot(c, v.dot_row, weight, x, what + ", variant");
       }
     }
@@ -186,10 +188,14 @@ TEST(TypeKernels, TableCoversExactlyTheComputableTypes) {
       EXPECT_NE(k.dequantize_row, nullptr);
       EXPECT_NE(k.dot_row, nullptr);
       EXPECT_NO_THROW(activation_quantizer(k.partner)) << t->name;
-      if (k.variant.dot_row != nullptr) {
-        EXPECT_GE(k.variant.min_tokens, 1);
-        EXPECT_GE(k.variant.rows_multiple, 1);
-        EXPECT_EQ(k.variant.cols_multiple % t->block_size, 0);
+      // A variant kernel exactly where llama.cpp has one, for shapes of whole blocks.
+      const std::optional<llama_cpp::DotVariantShape> shape = llama_cpp::dot_variant_shape(t->type);
+      EXPECT_EQ(k.variant.dot_row != nullptr, shape.has_value()) << t->name;
+      EXPECT_EQ(k.variant.dot_panel != nullptr, shape.has_value()) << t->name;
+      if (shape) {
+        EXPECT_GE(shape->min_tokens, 1);
+        EXPECT_GE(shape->rows_multiple, 1);
+        EXPECT_EQ(shape->cols_multiple % t->block_size, 0);
       }
     } else {
       EXPECT_THROW(kernels_for(t->type), std::invalid_argument) << t->name;

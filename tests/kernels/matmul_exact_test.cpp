@@ -4,13 +4,13 @@
 // lengths that tinyBLAS cannot take, Q4_0 matrices it cannot repack).
 //
 // Where the goldens come from: an oracle outside the repository fed exactly the inputs made below to
-// ggml_mul_mat on ggml's CPU backend (ggml a55b828f, the ggml of llama.cpp c392e5094dea, built with
-// GGML_NATIVE=ON and GGML_LLAMAFILE=ON by GCC 12 on AMD Zen 5 with AVX-512, 1 thread; Q4_0 weights of
-// 8 rows placed in the CPU_AARCH64 "repack" buffer type, as llama.cpp loads them) and recorded the bits
-// of its outputs. The same oracle found matmul() bit-exact on a wider sweep (all types; rows 8, 30, 36,
-// 64; row lengths 48 to 768; 1, 2, 3, 4, 5, 8 and 37 tokens; random and quantized weights).
-// A change that moves any of these bits makes ckernel's logits drift away from llama.cpp's: quantized
-// activations turn a last-bit difference into a different int8 downstream.
+// ggml_mul_mat on ggml's CPU backend (ggml at llama_cpp::kGgmlCommit, the ggml of llama_cpp::kCommit, built
+// with GGML_NATIVE=ON and GGML_LLAMAFILE=ON by GCC 12 on AMD Zen 5 with AVX-512, 1 thread; Q4_0 weights of 8
+// rows placed in the CPU_AARCH64 "repack" buffer type, as llama.cpp loads them) and recorded the bits of its
+// outputs. The same oracle found matmul() bit-exact on a wider sweep (all types; rows 8, 30, 36, 64; row
+// lengths 48 to 768; 1, 2, 3, 4, 5, 8 and 37 tokens; random and quantized weights). A change that moves any
+// of these bits makes ckernel's logits drift away from llama.cpp's: quantized activations turn a last-bit
+// difference into a different int8 downstream.
 #include <gtest/gtest.h>
 
 #include <bit>

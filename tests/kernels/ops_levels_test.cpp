@@ -11,20 +11,16 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/ops.h"
+#include "ggml_cpu.h"
+#include "simd_levels.h"
 
 namespace ck::kernels {
 namespace {
 
 constexpr int64_t kLengths[] = {1, 7, 15, 16, 17, 31, 33, 64, 100, 257};
 constexpr float kScales[] = {1e-30f, 1e-3f, 1.0f, 30.0f, 100.0f, 3e4f};
-
-std::vector<IsaLevel> simd_levels_here() {
-  std::vector<IsaLevel> levels;
-  for (IsaLevel level : kAllIsaLevels)
-    if (level != IsaLevel::scalar && level <= best_isa_level(detect_cpu_features())) levels.push_back(level);
-  return levels;
-}
 
 std::vector<float> random_row(std::mt19937& rng, int64_t n, float scale) {
   std::uniform_real_distribution<float> uniform(-1.0f, 1.0f);
@@ -47,7 +43,8 @@ void expect_same_bits(const std::vector<T>& want, const std::vector<T>& got, con
   }
 }
 
-class OpsLevels : public ::testing::TestWithParam<IsaLevel> {
+// Each SIMD level against the scalar reference; a level this CPU lacks is skipped, naming it.
+class OpsLevels : public test::SimdLevelTest {
  protected:
   std::string name(const std::string& op, int64_t n, float scale) const {
     return op + " at " + std::string(isa_level_name(GetParam())) + ", n " + std::to_string(n) + ", scale " +
@@ -149,12 +146,11 @@ TEST_P(OpsLevels, KvStoreConvertsAndZeroesThePadding) {
       expect_same_bits(want_k, got_k, name("kv_store k", n_tokens, static_cast<float>(pos0)));
       expect_same_bits(want_v, got_v, name("kv_store v", n_tokens, static_cast<float>(pos0)));
       const int64_t end = pos0 + n_tokens;
-      for (int64_t p = end; p < ggml_cpu::padded_kv_length(end); ++p) ASSERT_EQ(got_v[p], 0) << "cell " << p;
+      for (int64_t p = end; p < llama_cpp::padded_kv_length(end); ++p) ASSERT_EQ(got_v[p], 0) << "cell " << p;
     }
 }
 
-INSTANTIATE_TEST_SUITE_P(Simd, OpsLevels, ::testing::ValuesIn(simd_levels_here()),
-                         [](const auto& info) { return std::string(isa_level_name(info.param)); });
+INSTANTIATE_TEST_SUITE_P(Simd, OpsLevels, ::testing::ValuesIn(test::simd_levels()), test::simd_level_name);
 
 TEST(OpsLevelsErrors, KvStoreRefusesACacheShorterThanItsPadding) {
   std::vector<uint16_t> k(40 * 8), v(40 * 8);

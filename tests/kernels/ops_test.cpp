@@ -1,9 +1,9 @@
 // Bit-exact regression tests of the element-wise ops and attention against ggml's CPU backend.
 //
-// The expected bits below come from ggml a55b828f (the ggml of llama.cpp c392e5094dea) built natively
-// (GGML_NATIVE, GGML_LLAMAFILE=ON, GCC 12, AVX-512 F/BW/VL/DQ/VNNI/BF16, FMA, F16C) and run on the CPU
-// backend with 1 thread, on the inputs generated here: ggml_soft_max_ext with a -inf/0 mask, ggml_silu and
-// ggml_mul, ggml_rms_norm and ggml_mul, ggml_rope_ext (separate output, as in llama.cpp), ggml_mul_mat of
+// The expected bits below come from ggml at llama_cpp::kGgmlCommit (the ggml of llama_cpp::kCommit) built
+// natively (GGML_NATIVE, GGML_LLAMAFILE=ON, GCC 12, AVX-512 F/BW/VL/DQ/VNNI/BF16, FMA, F16C) and run on the
+// CPU backend with 1 thread, on the inputs generated here: ggml_soft_max_ext with a -inf/0 mask, ggml_silu
+// and ggml_mul, ggml_rms_norm and ggml_mul, ggml_rope_ext (separate output, as in llama.cpp), ggml_mul_mat of
 // F16 rows with 1 column (ggml_vec_dot_f16) and 2 columns (tinyBLAS), and llama.cpp's attention graph
 // without flash attention (K view * permuted q, soft_max_ext with scale 1/sqrt(head_dim) and the causal
 // mask over n_kv = used cells padded to 32, transposed V view * kq, permute and cont).
@@ -20,6 +20,7 @@
 #include "ckernel/kernels/half.h"
 #include "ckernel/kernels/thread_pool.h"
 #include "ckernel/kernels/type_kernels.h"
+#include "ggml_cpu.h"
 
 namespace ck::kernels {
 namespace {

@@ -14,24 +14,20 @@
 #include <vector>
 
 #include "ckernel/kernels/isa_level.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/thread_pool.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "kernel_test_util.h"
+#include "simd_levels.h"
 
 namespace ck::kernels {
 namespace {
 
 using test::Bytes;
+// Each SIMD level against the scalar reference; a level this CPU lacks is skipped, naming it.
+using SimdLevelEquivalence = test::SimdLevelTest;
 using T = TensorType;
-
-std::vector<IsaLevel> simd_levels() {
-  std::vector<IsaLevel> levels;
-  const IsaLevel best = best_isa_level(detect_cpu_features());
-  for (IsaLevel level : kAllIsaLevels)
-    if (level != IsaLevel::scalar && level <= best) levels.push_back(level);
-  return levels;
-}
 
 uint32_t bits(float f) {
   uint32_t b;
@@ -162,18 +158,17 @@ Bytes quantized(T format, const std::vector<float>& x, IsaLevel level) {
   return out;
 }
 
-TEST(SimdEquivalence, ActivationQuantizersAreByteExact) {
+TEST_P(SimdLevelEquivalence, ActivationQuantizersAreByteExact) {
   std::mt19937_64 rng(7);
-  for (IsaLevel level : simd_levels()) {
-    for (T format : kFormats) {
-      const int64_t block = traits(format).block_size;
-      for (int64_t blocks : {1, 2, 3, 5, 33, 47, 70}) {
-        const int64_t n = blocks * block;
-        for (ActivationKind kind : kActivationKinds) {
-          const std::vector<float> x = activations(n, kind, rng);
-          EXPECT_EQ(quantized(format, x, level), quantized(format, x, IsaLevel::scalar))
-              << isa_level_name(level) << " " << type_name(format) << " n=" << n << " " << name(kind);
-        }
+  const IsaLevel level = GetParam();
+  for (T format : kFormats) {
+    const int64_t block = traits(format).block_size;
+    for (int64_t blocks : {1, 2, 3, 5, 33, 47, 70}) {
+      const int64_t n = blocks * block;
+      for (ActivationKind kind : kActivationKinds) {
+        const std::vector<float> x = activations(n, kind, rng);
+        EXPECT_EQ(quantized(format, x, level), quantized(format, x, IsaLevel::scalar))
+            << isa_level_name(level) << " " << type_name(format) << " n=" << n << " " << name(kind);
       }
     }
   }
@@ -183,25 +178,23 @@ void expect_same_bits(float simd, float reference, const std::string& what) {
   EXPECT_EQ(bits(simd), bits(reference)) << what << ": " << simd << " vs scalar " << reference;
 }
 
-TEST(SimdEquivalence, DotRowsAreBitExact) {
+TEST_P(SimdLevelEquivalence, DotRowsAreBitExact) {
   std::mt19937_64 rng(11);
-  for (IsaLevel level : simd_levels()) {
-    for (T type : kTypes) {
-      const TypeKernels& simd = kernels_for(type, level);
-      const TypeKernels& scalar = kernels_for(type, IsaLevel::scalar);
-      for (int64_t n : lengths(type)) {
-        for (WeightKind wk : kWeightKinds) {
-          const Bytes w = weight_row(type, n, wk, rng);
-          for (ActivationKind ak : kActivationKinds) {
-            const Bytes x = quantized(scalar.partner, activations(n, ak, rng), IsaLevel::scalar);
-            const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
-                                     " n=" + std::to_string(n) + " " + name(wk) + ", " + name(ak);
-            expect_same_bits(simd.dot_row(w.data(), x.data(), n), scalar.dot_row(w.data(), x.data(), n),
-                             what);
-            if (scalar.variant.dot_row != nullptr && n % scalar.variant.cols_multiple == 0)
-              expect_same_bits(simd.variant.dot_row(w.data(), x.data(), n),
-                               scalar.variant.dot_row(w.data(), x.data(), n), what + " (variant)");
-          }
+  const IsaLevel level = GetParam();
+  for (T type : kTypes) {
+    const TypeKernels& simd = kernels_for(type, level);
+    const TypeKernels& scalar = kernels_for(type, IsaLevel::scalar);
+    for (int64_t n : lengths(type)) {
+      for (WeightKind wk : kWeightKinds) {
+        const Bytes w = weight_row(type, n, wk, rng);
+        for (ActivationKind ak : kActivationKinds) {
+          const Bytes x = quantized(scalar.partner, activations(n, ak, rng), IsaLevel::scalar);
+          const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
+                                   " n=" + std::to_string(n) + " " + name(wk) + ", " + name(ak);
+          expect_same_bits(simd.dot_row(w.data(), x.data(), n), scalar.dot_row(w.data(), x.data(), n), what);
+          if (scalar.variant.dot_row != nullptr && n % llama_cpp::dot_variant_shape(type)->cols_multiple == 0)
+            expect_same_bits(simd.variant.dot_row(w.data(), x.data(), n),
+                             scalar.variant.dot_row(w.data(), x.data(), n), what + " (variant)");
         }
       }
     }
@@ -248,27 +241,29 @@ void check_panel(DotPanelFn panel, DotRowFn reference, const Problem& p, int64_t
     }
 }
 
-TEST(SimdEquivalence, PanelsAreBitExactForEveryTileShape) {
+TEST_P(SimdLevelEquivalence, PanelsAreBitExactForEveryTileShape) {
   std::mt19937_64 rng(13);
-  for (IsaLevel level : simd_levels()) {
-    for (T type : kTypes) {
-      const TypeKernels& simd = kernels_for(type, level);
-      const TypeKernels& scalar = kernels_for(type, IsaLevel::scalar);
-      const int64_t n = lengths(type)[1];
-      for (int64_t rows : {1, 3, 4, 5, 8, 13, 17}) {
-        for (int64_t tokens : {1, 2, 3, 4, 5, 7, 9}) {
-          const Problem p = make_problem(scalar, rows, tokens, n, rng);
-          const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
-                                   " " + std::to_string(rows) + "x" + std::to_string(tokens);
-          check_panel(simd.dot_panel, scalar.dot_row, p, rows, tokens, n, what);
-          if (scalar.variant.dot_row != nullptr && n % scalar.variant.cols_multiple == 0)
-            check_panel(simd.variant.dot_panel, scalar.variant.dot_row, p, rows, tokens, n,
-                        what + " (variant)");
-        }
+  const IsaLevel level = GetParam();
+  for (T type : kTypes) {
+    const TypeKernels& simd = kernels_for(type, level);
+    const TypeKernels& scalar = kernels_for(type, IsaLevel::scalar);
+    const int64_t n = lengths(type)[1];
+    for (int64_t rows : {1, 3, 4, 5, 8, 13, 17}) {
+      for (int64_t tokens : {1, 2, 3, 4, 5, 7, 9}) {
+        const Problem p = make_problem(scalar, rows, tokens, n, rng);
+        const std::string what = std::string(isa_level_name(level)) + " " + std::string(type_name(type)) +
+                                 " " + std::to_string(rows) + "x" + std::to_string(tokens);
+        check_panel(simd.dot_panel, scalar.dot_row, p, rows, tokens, n, what);
+        if (scalar.variant.dot_row != nullptr && n % llama_cpp::dot_variant_shape(type)->cols_multiple == 0)
+          check_panel(simd.variant.dot_panel, scalar.variant.dot_row, p, rows, tokens, n,
+                      what + " (variant)");
       }
     }
   }
 }
+
+INSTANTIATE_TEST_SUITE_P(Simd, SimdLevelEquivalence, ::testing::ValuesIn(test::simd_levels()),
+                         test::simd_level_name);
 
 // matmul at the level this process runs at (the ctest variants set CK_ISA) against the scalar reference:
 // the kernel ggml would choose for the shape, rows not a multiple of any tile, 1 to 9 tokens, 1 and 2

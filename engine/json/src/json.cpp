@@ -1,5 +1,7 @@
 #include "ckernel/json/json.h"
 
+#include <limits>
+
 #include "ckernel/json/json_text.h"
 
 namespace ck {
@@ -13,13 +15,24 @@ struct Overloaded : Handlers... {
 template <class... Handlers>
 Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
+constexpr auto kInt64Max = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+
 }  // namespace
+
+Json::Json(std::uint64_t value) {
+  if (value <= kInt64Max) {
+    value_ = static_cast<std::int64_t>(value);
+  } else {
+    value_ = value;
+  }
+}
 
 std::string Json::dump() const {
   return std::visit(Overloaded{
                         [](std::nullptr_t) -> std::string { return "null"; },
                         [](bool value) -> std::string { return value ? "true" : "false"; },
                         [](std::int64_t value) { return std::to_string(value); },
+                        [](std::uint64_t value) { return std::to_string(value); },
                         [](double value) { return json_number(value); },
                         [](const std::string& value) { return json_quote(value); },
                         [](const Array& value) {
@@ -52,10 +65,12 @@ bool Json::boolean() const {
 
 std::int64_t Json::integer() const {
   if (const auto* value = std::get_if<std::int64_t>(&value_)) return *value;
+  if (std::holds_alternative<std::uint64_t>(value_)) throw JsonError("integer above 2^63 - 1");
   throw JsonError("expected an integer");
 }
 
 std::uint64_t Json::unsigned_integer() const {
+  if (const auto* value = std::get_if<std::uint64_t>(&value_)) return *value;
   const std::int64_t value = integer();
   if (value < 0) throw JsonError("expected a non-negative integer");
   return static_cast<std::uint64_t>(value);
@@ -64,6 +79,7 @@ std::uint64_t Json::unsigned_integer() const {
 double Json::number() const {
   if (const auto* value = std::get_if<double>(&value_)) return *value;
   if (const auto* value = std::get_if<std::int64_t>(&value_)) return static_cast<double>(*value);
+  if (const auto* value = std::get_if<std::uint64_t>(&value_)) return static_cast<double>(*value);
   throw JsonError("expected a number");
 }
 

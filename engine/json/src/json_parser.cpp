@@ -207,7 +207,8 @@ class Parser {
   }
 
   // -?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][+-]?[0-9]+)? : an integer when it has neither fraction nor exponent
-  // and fits 64 bits, otherwise a double. "-0" is a double too, or its sign would be lost.
+  // and fits int64_t or (not negative) uint64_t, otherwise a double. "-0" is a double too, or its sign would
+  // be lost.
   Json parse_number() {
     const std::size_t start = position_;
     if (current() == '-') ++position_;
@@ -239,6 +240,11 @@ class Parser {
       std::int64_t value = 0;
       const std::from_chars_result result = std::from_chars(first, last, value);
       if (result.ec == std::errc() && result.ptr == last) return value;
+      if (*first != '-') {
+        std::uint64_t large = 0;
+        const std::from_chars_result unsigned_result = std::from_chars(first, last, large);
+        if (unsigned_result.ec == std::errc() && unsigned_result.ptr == last) return large;
+      }
       // Beyond 64 bits: a double, as other JSON readers make it.
     }
     double value = 0;

@@ -2,8 +2,8 @@
 """Generates unicode_tables.cpp: the Unicode general category of every code point as sorted runs, and the
 White_Space property, for the tokenizer's pre-tokenizer regexes.
 
-llama.cpp (commit c392e5094dea) classifies code points with tables made from Unicode 15.1.0, so the
-committed file is made from that version's data files:
+llama.cpp (the commit kernels/include/ckernel/kernels/llama_cpp_compat.h pins) classifies code points with
+tables made from Unicode 15.1.0, so the committed file is made from that version's data files:
 
     python3 gen_unicode_tables.py --unicode-version 15.1.0 \
         --general-category DerivedGeneralCategory.txt --prop-list PropList.txt > unicode_tables.cpp

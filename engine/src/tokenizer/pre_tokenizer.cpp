@@ -2,6 +2,7 @@
 
 #include <span>
 
+#include "ckernel/kernels/llama_cpp_compat.h"
 #include "tokenizer/byte_level.h"
 #include "tokenizer/unicode.h"
 
@@ -63,11 +64,10 @@ PreTokenizer::PreTokenizer(PreTokenizerKind kind) : kind_(kind) {
 
 std::vector<std::string> PreTokenizer::split_utf8(std::string_view text) const {
   const std::vector<uint32_t> cps = decode_utf8(text);
-  // llama.cpp hands non-ASCII white space to std::regex as U+000B, whose \s only knows ASCII; the explicit
-  // ranges of some patterns (U+3000 in DeepSeek's punctuation) therefore never see those code points.
+  // The regexes see non-ASCII white space as llama.cpp's do (llama_cpp::kNonAsciiWhiteSpaceStandIn).
   std::vector<uint32_t> probe(cps);
   for (uint32_t& c : probe) {
-    if (c >= 0x80 && is_white_space(c)) c = 0x0B;
+    if (c >= 0x80 && is_white_space(c)) c = kernels::llama_cpp::kNonAsciiWhiteSpaceStandIn;
   }
 
   std::vector<size_t> pieces = {cps.size()};  // lengths in code points

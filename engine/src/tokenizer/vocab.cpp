@@ -7,6 +7,7 @@
 #include <variant>
 
 #include "ckernel/engine/gguf.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 
 namespace ck::tok {
 namespace {
@@ -192,15 +193,16 @@ Vocab load_vocab(const GgufFile& file) {
   if (v.pre.empty()) v.pre = "default";
 
   // Defaults per tokenizer model (llama_vocab::impl::load).
+  const kernels::llama_cpp::DefaultSpecialTokens& defaults =
+      v.type == VocabType::kSpm ? kernels::llama_cpp::kSpmDefaultSpecialTokens
+                                : kernels::llama_cpp::kBpeDefaultSpecialTokens;
+  v.bos = defaults.bos;
+  v.eos = defaults.eos;
+  v.unk = defaults.unk;
   if (v.type == VocabType::kSpm) {
-    v.bos = 1;
-    v.eos = 2;
-    v.unk = 0;
     v.add_space_prefix = true;
     v.add_bos = true;
   } else {
-    v.bos = 11;
-    v.eos = 11;
     const auto* known = std::find_if(std::begin(kPreTokenizers), std::end(kPreTokenizers),
                                      [&](const PreTokenizerName& p) { return p.name == v.pre; });
     if (known == std::end(kPreTokenizers))

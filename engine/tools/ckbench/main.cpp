@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "ckernel/engine/model.h"
+#include "ckernel/engine/session_memory.h"
 #include "ckernel/kernels/isa_level.h"
 #include "memory_placement.h"
 #include "report.h"
@@ -51,15 +52,6 @@ double limit_for(const std::vector<double>& given, size_t i) {
 
 bool is_streamed_weight(const GgufTensorInfo& t, const Model& model) {
   return t.ne.size() >= 2 && (model.config().tied_output || t.name != "token_embd.weight");
-}
-
-// Bytes the session asks its allocator for (the KV cache dominates), for the hugepage reservation.
-uint64_t session_bytes(const ModelConfig& c, int64_t n_ctx, int64_t n_batch) {
-  const int64_t kv = 2 * c.n_layer * n_ctx * c.n_head_kv * c.head_dim * 2;
-  const int64_t activations =
-      n_batch * (5 * c.n_embd + 2 * c.n_head * c.head_dim + 2 * c.n_head_kv * c.head_dim + 2 * c.n_ff) * 4 +
-      c.n_vocab * 4;
-  return static_cast<uint64_t>(kv + activations);
 }
 
 void print_help(const po::options_description& options) {
@@ -129,7 +121,7 @@ int run(int argc, char** argv) {
   if (memory == "hugepages") {
     const auto probe = Model::load(model_path);
     hugepages.emplace(probe->file().bytes().size(),
-                      session_bytes(probe->config(), std::max(base.n_prompt, base.n_gen), base.n_batch));
+                      session_memory_bytes(probe->config(), session_context(base), base.n_batch));
     std::fprintf(stderr, "ckbench: %s\n", hugepages->reservation_summary().c_str());
     model = Model::load(hugepages->load_model(model_path));
     base.allocator = hugepages->allocator();

@@ -41,9 +41,13 @@ double Samples::stddev() const {
   return std::sqrt(squares / static_cast<double>(tokens_per_second.size() - 1));
 }
 
+int64_t session_context(const ThroughputOptions& o) {
+  return std::max<int64_t>(1, std::max(o.n_prompt, o.n_gen));
+}
+
 Throughput measure_throughput(std::shared_ptr<const Model> model, const ThroughputOptions& o) {
   const std::vector<TokenId> tokens = random_tokens(std::max(o.n_prompt, o.n_gen), model->config().n_vocab);
-  Session session(model, SessionOptions{.n_ctx = std::max<int64_t>(1, std::max(o.n_prompt, o.n_gen)),
+  Session session(model, SessionOptions{.n_ctx = session_context(o),
                                         .n_threads = o.threads,
                                         .n_batch = o.n_batch,
                                         .allocator = o.allocator});

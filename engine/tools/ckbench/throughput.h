@@ -9,6 +9,7 @@
 
 #include "ckernel/engine/memory.h"
 #include "ckernel/engine/model.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 
 namespace ck::bench {
 
@@ -17,8 +18,8 @@ struct ThroughputOptions {
   int64_t n_prompt = 128;
   int64_t n_gen = 64;
   int repetitions = 3;
-  int64_t n_batch = 512;
-  std::shared_ptr<BufferAllocator> allocator;  // null: the default
+  int64_t n_batch = kernels::llama_cpp::kPromptBatch;  // as llama-bench and llama.cpp
+  std::shared_ptr<BufferAllocator> allocator;          // null: the default
 };
 
 struct Samples {
@@ -31,6 +32,9 @@ struct Throughput {
   Samples prompt;      // empty when n_prompt == 0
   Samples generation;  // empty when n_gen == 0
 };
+
+// The context of the session each measurement runs in: room for the longer of the two tests.
+int64_t session_context(const ThroughputOptions& options);
 
 Throughput measure_throughput(std::shared_ptr<const Model> model, const ThroughputOptions& options);
 

@@ -40,7 +40,7 @@ void print_help(const po::options_description& options) {
                "      0.34B benchmark model:\n"
                "        ckquantize --synthesize --vocab-from tests/data/models/tiny-llama-Q4_K_M.gguf \\\n"
                "          --embd 1024 --layers 24 --heads 16 --kv-heads 4 --ffn 2816 --untied --seed 1 \\\n"
-               "          --type Q8_0 /work/models/synth-llama-0.34b-Q8_0.gguf\n\n"
+               "          --type Q8_0 models/synth-llama-0.34b-Q8_0.gguf\n\n"
             << options;
 }
 

@@ -103,6 +103,16 @@ void print_json(const std::string& model_path, const std::string& prompt, const 
     << "}\n";
 }
 
+// An option whose default is the value already in *target (the engine's default, SamplingParams and
+// GenerationOptions being the one place those are written), shown in --help as its shortest decimal text
+// (0.8, not 0.800000012).
+template <class T>
+po::typed_value<T>* with_default(T* target) {
+  char text[32];
+  const auto written = std::to_chars(std::begin(text), std::end(text), *target);
+  return po::value(target)->default_value(*target, std::string(text, written.ptr));
+}
+
 int run(int argc, char** argv) {
   std::string model_path, prompt, prompt_file, forced;
   GenerationOptions gen;
@@ -121,22 +131,20 @@ int run(int argc, char** argv) {
   opts.add_options()("help,h", "show this help")("model,m", po::value(&model_path), "GGUF model file")(
       "prompt,p", po::value(&prompt), "prompt text")("file,f", po::value(&prompt_file),
                                                      "read the prompt from this file")(
-      "n-predict,n", po::value(&gen.n_predict)->default_value(128), "tokens to generate")(
+      "n-predict,n", po::value(&gen.n_predict)->default_value(gen.n_predict), "tokens to generate")(
       "threads,t", po::value(&session_options.n_threads)->default_value(allowed_cpus()),
       "worker threads (default: the CPUs this process may use)")(
       "ctx-size,c", po::value(&session_options.n_ctx)->default_value(0),
-      "context positions (0: the model's, at most 4096)")(
-      "temp", po::value(&gen.sampling.temperature)->default_value(0.8f, "0.8"), "temperature; 0 is greedy")(
-      "top-k", po::value(&gen.sampling.top_k)->default_value(40), "keep the k most likely tokens (0: all)")(
-      "top-p", po::value(&gen.sampling.top_p)->default_value(0.95f, "0.95"),
-      "nucleus sampling threshold (1: off)")("min-p",
-                                             po::value(&gen.sampling.min_p)->default_value(0.05f, "0.05"),
-                                             "drop tokens less likely than min-p times the best (0: off)")(
-      "repeat-penalty", po::value(&gen.sampling.repeat_penalty)->default_value(1.0f, "1.0"),
+      "context positions (0: the model's, at most 4096)")("temp", with_default(&gen.sampling.temperature),
+                                                          "temperature; 0 is greedy")(
+      "top-k", with_default(&gen.sampling.top_k), "keep the k most likely tokens (0: all)")(
+      "top-p", with_default(&gen.sampling.top_p), "nucleus sampling threshold (1: off)")(
+      "min-p", with_default(&gen.sampling.min_p),
+      "drop tokens less likely than min-p times the best (0: off)")(
+      "repeat-penalty", with_default(&gen.sampling.repeat_penalty),
       "penalty for tokens among the last repeat-last-n (1: off)")(
-      "repeat-last-n", po::value(&gen.sampling.repeat_last_n)->default_value(64),
-      "window of the repeat penalty")("seed,s", po::value(&seed),
-                                      "random seed (default: random, printed with --json)")(
+      "repeat-last-n", with_default(&gen.sampling.repeat_last_n), "window of the repeat penalty")(
+      "seed,s", po::value(&seed), "random seed (default: random, printed with --json)")(
       "ignore-eos", po::bool_switch(&ignore_eos), "keep generating past end-of-generation tokens")(
       "special", po::bool_switch(&special), "print control tokens such as </s> as text")(
       "json", po::bool_switch(&json),

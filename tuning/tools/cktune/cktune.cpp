@@ -3,30 +3,85 @@
 //   cktune topology                  CPUs, nodes, caches, ISA, huge page pools, DSA, cgroup layout
 //   cktune copy-bench [--mib N] [--repeat R]
 //                                    memcpy against the CPU copy engine at 1 and 2+ threads
-#include <chrono>
-#include <cstdlib>
-#include <cstring>
-#include <iomanip>
+//
+// The command line is read with Boost.Program_options, as ckrun's, ckbench's and ckctl's: `--help` on
+// every level, and every bad argument named with exit status 2 before anything touches the host.
+#include <algorithm>
+#include <boost/program_options.hpp>
+#include <cstdint>
 #include <iostream>
+#include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "ckernel/tuning/cgroup_layout.h"
 #include "ckernel/tuning/copy_engine.h"
-#include "ckernel/tuning/cpu_copy_engine.h"
 #include "ckernel/tuning/error.h"
-#include "ckernel/tuning/placement.h"
 #include "ckernel/tuning/topology.h"
-#include "ckernel/tuning/units.h"
+#include "copy_bench.h"
 
 namespace {
 
+namespace po = boost::program_options;
 using namespace ckernel::tuning;
 
-int usage() {
-  std::cerr << "usage: cktune topology\n"
-               "       cktune copy-bench [--mib N] [--repeat R]\n";
-  return 2;
+constexpr int kExitFailed = 1;  // the host refused or failed (the message says what)
+constexpr int kExitUsage = 2;   // bad arguments; nothing was done
+
+// Copying more than 1 TiB per buffer is a typo, and mib * 2^20 must not overflow.
+constexpr std::int64_t kMaxCopyBenchMib = std::int64_t{1} << 20;
+constexpr int kMaxRepeat = 1000;
+
+class UsageError : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
+};
+
+struct CommandSpec {
+  std::string_view name;
+  std::string_view synopsis;  // after the name
+  std::string_view brief;     // one line, for the list of commands
+  std::string_view summary;
+};
+
+constexpr CommandSpec kCommands[] = {
+    {"topology", "", "what the tuning library sees on this host",
+     "Prints the CPUs, NUMA nodes, caches, instruction sets, huge page pools, DSA devices and cgroup\n"
+     "layout as the tuning library sees them, and the copy engine ckd would choose for weight copies."},
+    {"copy-bench", "[--mib N] [--repeat R]", "memcpy against the CPU copy engine, in GB/s",
+     "Measures memcpy against the CPU copy engine (with and without streaming stores) at 1, 2 and all\n"
+     "allowed threads, in decimal GB/s: the best of R runs copying one N MiB buffer into another (huge\n"
+     "pages where the host has them), and checks that the copy equals its source."},
+};
+
+const CommandSpec* find_command(std::string_view name) {
+  const auto found = std::ranges::find(kCommands, name, &CommandSpec::name);
+  return found == std::end(kCommands) ? nullptr : &*found;
+}
+
+void print_overview(const po::options_description& global) {
+  std::cout << "Usage: cktune [--help] COMMAND [OPTIONS]\n\n"
+               "Shows what ckernel's host tuning (the library ckd uses) sees on this machine and measures\n"
+               "its copy engines. It changes no host settings.\n\n"
+               "Commands:\n";
+  for (const CommandSpec& command : kCommands)
+    std::cout << "  " << command.name << std::string(14 - command.name.size(), ' ') << command.brief << "\n";
+  std::cout << "\n"
+            << global
+            << "\nExamples:\n"
+               "  cktune topology\n"
+               "  cktune copy-bench --mib 256 --repeat 5\n\n"
+               "Exit status: 0 success, 1 the host refused or failed (the message says what), 2 bad\n"
+               "arguments.\n\n"
+               "Run 'cktune COMMAND --help' for a command's options.\n";
+}
+
+void print_command_help(const CommandSpec& command, const po::options_description& own) {
+  std::cout << "Usage: cktune " << command.name;
+  if (!command.synopsis.empty()) std::cout << " " << command.synopsis;
+  std::cout << "\n\n" << command.summary << "\n";
+  if (!own.options().empty()) std::cout << "\n" << own;
 }
 
 int show_topology() {
@@ -41,82 +96,94 @@ int show_topology() {
   return 0;
 }
 
-// The best of `repeat` runs, in decimal GB/s of bytes copied.
-template <typename Copy>
-double best_gbps(std::size_t bytes, int repeat, Copy&& copy) {
-  double best = 0;
-  for (int i = 0; i < repeat; ++i) {
-    const auto start = std::chrono::steady_clock::now();
-    copy();
-    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    best = std::max(best, static_cast<double>(bytes) / seconds / 1e9);
+// The command's own options, bound to where their values go.
+struct CommandArguments {
+  std::int64_t mib = 1024;
+  int repeat = 3;
+};
+
+po::options_description options_of(const CommandSpec& command, CommandArguments& arguments) {
+  po::options_description options("Options of " + std::string(command.name));
+  if (command.name == "copy-bench") {
+    options.add_options()("mib", po::value(&arguments.mib)->value_name("N")->default_value(arguments.mib),
+                          "size of each buffer in MiB (1 to 1048576)")(
+        "repeat", po::value(&arguments.repeat)->value_name("R")->default_value(arguments.repeat),
+        "runs per measurement, the best counts (1 to 1000)");
   }
-  return best;
+  return options;
 }
 
-int copy_bench(std::size_t mib, int repeat) {
-  const std::size_t bytes = mib * kMiB;
-  // Huge pages where possible, faulted in before timing: the bench measures copies, not page faults.
-  WeightRegionRequest request;
-  request.bytes = bytes;
-  WeightRegion src = map_weight_region(request);
-  WeightRegion dst = map_weight_region(request);
-  std::memset(src.memory.data(), 0x5a, bytes);
-  std::cout << "buffers: 2 x " << format_bytes(bytes) << " on " << to_string(src.placement.kind) << "\n";
-  std::cout << std::fixed << std::setprecision(2);
+int run_command(const CommandSpec& command, const CommandArguments& arguments) {
+  if (command.name == "topology") return show_topology();
+  if (arguments.mib < 1 || arguments.mib > kMaxCopyBenchMib)
+    throw UsageError("--mib must be 1 to " + std::to_string(kMaxCopyBenchMib) + ", not " +
+                     std::to_string(arguments.mib));
+  if (arguments.repeat < 1 || arguments.repeat > kMaxRepeat)
+    throw UsageError("--repeat must be 1 to " + std::to_string(kMaxRepeat) + ", not " +
+                     std::to_string(arguments.repeat));
+  return cktune::copy_bench({static_cast<std::size_t>(arguments.mib), arguments.repeat});
+}
 
-  const double memcpy_gbps =
-      best_gbps(bytes, repeat, [&] { std::memcpy(dst.memory.data(), src.memory.data(), bytes); });
-  std::cout << "memcpy, 1 thread:                " << memcpy_gbps << " GB/s\n";
-
-  const unsigned cpus = static_cast<unsigned>(allowed_cpus().size());
-  std::vector<unsigned> thread_counts{1, 2};
-  if (cpus > 2) thread_counts.push_back(cpus);
-  for (const unsigned threads : thread_counts) {
-    for (const StreamingStores stores : {best_streaming_stores(), StreamingStores::none}) {
-      CpuCopyOptions options;
-      options.threads = threads;
-      options.stores = stores;
-      CpuCopyEngine engine(options);
-      const double gbps =
-          best_gbps(bytes, repeat, [&] { engine.copy(dst.memory.data(), src.memory.data(), bytes); });
-      std::cout << "cpu engine, " << threads << (threads == 1 ? " thread,  " : " threads, ") << std::left
-                << std::setw(24) << to_string(stores) << std::right << gbps << " GB/s\n";
+int run(int argc, char** argv) {
+  bool help = false;
+  po::options_description global("Options");
+  global.add_options()("help,h", po::bool_switch(&help), "show help for cktune or the command");
+  std::vector<std::string> words;
+  try {
+    const po::parsed_options parsed =
+        po::command_line_parser(argc, argv).options(global).allow_unregistered().run();
+    po::variables_map vm;
+    po::store(parsed, vm);
+    po::notify(vm);
+    words = po::collect_unrecognized(parsed.options, po::include_positional);
+  } catch (const po::error& e) {
+    throw UsageError(e.what());
+  }
+  if (words.empty()) {
+    if (help) {
+      print_overview(global);
+      return 0;
     }
+    throw UsageError("no command given (topology or copy-bench)");
   }
-  if (std::memcmp(dst.memory.data(), src.memory.data(), bytes) != 0) {
-    std::cerr << "copy-bench: the copy differs from its source\n";
-    return 1;
+  const CommandSpec* command = find_command(words[0]);
+  if (command == nullptr) {
+    if (words[0].starts_with("-")) throw UsageError("unknown option '" + words[0] + "'");
+    throw UsageError("unknown command '" + words[0] + "' (topology or copy-bench)");
   }
-  return 0;
+  words.erase(words.begin());
+
+  CommandArguments arguments;
+  const po::options_description own = options_of(*command, arguments);
+  if (help) {
+    print_command_help(*command, own);
+    return 0;
+  }
+  try {
+    po::variables_map vm;
+    const po::parsed_options parsed = po::command_line_parser(words).options(own).run();
+    // Without a positional description the parser passes stray words through; they are mistakes here.
+    const std::vector<std::string> stray = po::collect_unrecognized(parsed.options, po::include_positional);
+    if (!stray.empty())
+      throw UsageError(std::string(command->name) + ": unexpected argument '" + stray[0] + "'");
+    po::store(parsed, vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw UsageError(std::string(command->name) + ": " + e.what());
+  }
+  return run_command(*command, arguments);
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc < 2) return usage();
-  const std::string command = argv[1];
   try {
-    if (command == "topology") return show_topology();
-    if (command == "copy-bench") {
-      std::size_t mib = 1024;
-      int repeat = 3;
-      for (int i = 2; i + 1 < argc; i += 2) {
-        const std::string option = argv[i];
-        if (option == "--mib") {
-          mib = std::strtoull(argv[i + 1], nullptr, 10);
-        } else if (option == "--repeat") {
-          repeat = std::atoi(argv[i + 1]);
-        } else {
-          return usage();
-        }
-      }
-      if (mib == 0 || repeat <= 0) return usage();
-      return copy_bench(mib, repeat);
-    }
+    return run(argc, argv);
+  } catch (const UsageError& error) {
+    std::cerr << "cktune: " << error.what() << "\nRun 'cktune --help' for usage.\n";
+    return kExitUsage;
   } catch (const TuningError& error) {
     std::cerr << "cktune: " << error.what() << "\n";
-    return 1;
+    return kExitFailed;
   }
-  return usage();
 }

@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,8 +32,14 @@ struct GenerationStep {
   std::vector<std::pair<TokenId, float>> top;  // highest first
 };
 
+// Why generation stopped. stop_reason_name() gives the one set of names ("length", "end_of_generation",
+// "context_full", "cancelled") that every program reporting a stop uses; parse_stop_reason() reads them
+// back (nullopt for any other text).
 enum class StopReason { length, end_of_generation, context_full, cancelled };
+inline constexpr StopReason kAllStopReasons[] = {StopReason::length, StopReason::end_of_generation,
+                                                 StopReason::context_full, StopReason::cancelled};
 std::string_view stop_reason_name(StopReason reason);
+std::optional<StopReason> parse_stop_reason(std::string_view name);
 
 struct GenerationResult {
   std::vector<TokenId> prompt_tokens;

@@ -10,15 +10,16 @@
 
 #include "ckernel/engine/memory.h"
 #include "ckernel/engine/model.h"
+#include "ckernel/kernels/llama_cpp_compat.h"
 
 namespace ck {
 
 struct SessionOptions {
   int64_t n_ctx = 0;  // positions the KV cache holds; 0: the model's training context, at most 4096
   int n_threads = 1;
-  // Prompt tokens evaluated together. llama.cpp's default micro-batch: a batch rounds differently from a
-  // single token (as in llama.cpp), so the same split keeps results identical to it.
-  int64_t n_batch = 512;
+  // Prompt tokens evaluated together: llama.cpp's default micro-batch, since a batch rounds differently
+  // from a single token and the same split keeps results identical to llama.cpp's.
+  int64_t n_batch = kernels::llama_cpp::kPromptBatch;
   // Where the KV cache and the batch activations live; null: default_buffer_allocator().
   std::shared_ptr<BufferAllocator> allocator = nullptr;
 };

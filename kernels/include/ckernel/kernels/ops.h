@@ -1,6 +1,7 @@
 // The element-wise and attention operations of a llama-family forward pass, computed bit for bit as
 // llama.cpp's ggml CPU backend computes them on x86-64 with AVX-512 (same rounding points, FMAs, lane
-// structure and reduction order; see ggml_cpu below), so that results agree with llama.cpp exactly.
+// structure and reduction order; see kernels/src/ggml_cpu.h), so that results agree with llama.cpp
+// exactly (llama_cpp_compat.h: which llama.cpp).
 #pragma once
 
 #include <cstdint>
@@ -17,7 +18,7 @@ namespace ck::kernels {
 void rms_norm(const float* x, const float* weight, float* y, int64_t n, float eps,
               IsaLevel level = active_isa_level());
 
-// y[i] = silu(gate[i]) * up[i]: ggml_vec_silu_f32 (ggml_cpu::vec_silu), then a separate multiply.
+// y[i] = silu(gate[i]) * up[i]: ggml_vec_silu_f32, then a separate multiply.
 // y may be gate.
 void silu_mul(const float* gate, const float* up, float* y, int64_t n, IsaLevel level = active_isa_level());
 
@@ -60,7 +61,7 @@ struct KvLayer {
 };
 
 // Stores n_tokens keys and values (n_kv_heads * head_dim floats each) at positions pos0... as fp16, and
-// zeroes the value cells from pos0 + n_tokens up to ggml_cpu::padded_kv_length of it, which attention
+// zeroes the value cells from pos0 + n_tokens up to llama_cpp::padded_kv_length of it, which attention
 // reads (with weight 0) as llama.cpp does: stale cells of an earlier conversation could hold Inf. Throws
 // std::invalid_argument when the capacity is shorter than that padded length.
 void kv_store(const KvLayer& kv, int64_t pos0, int64_t n_tokens, const float* k, const float* v,
@@ -70,32 +71,11 @@ void kv_store(const KvLayer& kv, int64_t pos0, int64_t n_tokens, const float* k,
 // must be stored by kv_store, the last call covering pos0 + n_tokens - 1). q and out are n_tokens rows of
 // n_heads * head_dim. Computed as llama.cpp's graph without flash attention: kq = K * q and out = V *
 // softmax(kq * scale + causal mask), with queries and softmax weights rounded to fp16 before meeting the fp16
-// cache, over the used cache length padded to a multiple of 32 (llama.cpp's n_kv), and each dot product
-// summed as ggml's CPU kernels sum it (see ggml_cpu below). The call is one llama.cpp batch: n_tokens >= 2
+// cache, over the used cache length padded as llama.cpp pads it (llama_cpp::padded_kv_length), and each
+// dot product summed as ggml's CPU kernels sum it. The call is one llama.cpp batch: n_tokens >= 2
 // takes the tinyBLAS path, 1 token ggml_vec_dot_f16 (the F16 dot products of type_kernels.h, at the active
 // level; parallel over queries and heads).
 void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens, int64_t n_heads,
                float scale, float* out, ThreadPool& pool);
-
-// Pieces of ggml's CPU backend (a55b828f, as llama.cpp c392e5094dea used it) as compiled for x86-64 with
-// AVX-512 (F, DQ), FMA and F16C, reproduced bit for bit in portable code: the lane structure, the FMAs and
-// the reduction order of the vector code are emulated. Exposed for the attention above and for tests.
-namespace ggml_cpu {
-
-// The number of KV cells llama.cpp attends over (without flash attention): used cells padded to 32.
-int64_t padded_kv_length(int64_t n_used);
-
-// One lane of ggml_v_expf (the AVX-512 exp approximation; not expf).
-float v_expf(float x);
-
-// ggml_vec_silu_f32: 16-lane ggml_v_silu on full groups of 16, x / (1 + expf(-x)) on the rest.
-void vec_silu(const float* x, float* y, int64_t n, IsaLevel level = active_isa_level());
-
-// ggml_soft_max_ext on one row of n values with scale and a causal mask: x[i] * scale for i < n_unmasked,
-// -inf beyond (those x are not read; y gets 0). 16-lane ggml_v_expf, per-group sums added in double.
-void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float scale,
-              IsaLevel level = active_isa_level());
-
-}  // namespace ggml_cpu
 
 }  // namespace ck::kernels

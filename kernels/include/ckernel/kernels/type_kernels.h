@@ -7,7 +7,7 @@
 // The dot products reproduce llama.cpp's results on x86-64 with AVX-512 bit for bit. ggml computes the
 // same product differently depending on the matrix shape and on how many activation rows are multiplied
 // at once (a single decoded token, or a prompt batch), so a type may have a second kernel for the shapes
-// where ggml switches; select_dot_row() makes ggml's choice.
+// where ggml switches; select_dot_row() makes ggml's choice (llama_cpp_compat.h says which shapes).
 #pragma once
 
 #include <cstddef>
@@ -39,20 +39,12 @@ struct DotPanel {
 };
 using DotPanelFn = void (*)(const DotPanel& panel);
 
-// A dot product that ggml uses instead of the type's vec_dot for matrix products of some shapes: those
-// with at least min_tokens activation rows, a number of weight rows that is a multiple of rows_multiple
-// and rows whose length is a multiple of cols_multiple.
-//   F32, F16, BF16: llamafile's tinyBLAS, from 2 tokens on, for rows % 4 == 0 and cols % 16 (BF16: 32).
-//   Q4_0: the q4_0_8x8 kernels of ggml's CPU "repack" buffer type, which llama.cpp puts every Q4_0 matrix
-//         weight with rows % 8 == 0 in (token_embd, read by GET_ROWS, stays plain; a tied output layer is
-//         a separate, repacked copy), for any number of tokens.
-// (tinyBLAS for Q8_0, Q4_0 and Q5_0 computes exactly what their vec_dot computes.)
+// A dot product that ggml uses instead of the type's vec_dot for matrix products of some shapes (tinyBLAS,
+// the repacked Q4_0 kernel). Which shapes is llama.cpp's choice: llama_cpp::dot_variant_shape in
+// llama_cpp_compat.h.
 struct DotVariant {
   DotRowFn dot_row;  // nullptr: the type has no variant
   DotPanelFn dot_panel;
-  int64_t min_tokens;
-  int64_t rows_multiple;
-  int64_t cols_multiple;
 };
 
 struct TypeKernels {
@@ -70,8 +62,8 @@ const TypeKernels& kernels_for(TensorType type);
 const TypeKernels& kernels_for(TensorType type, IsaLevel level);
 
 // The dot product ggml's mul_mat uses for a weight matrix of `rows` rows of `cols` elements multiplied
-// with `n_tokens` activation rows: k.variant where its conditions hold, else the type's vec_dot. The
-// panel is the same computation as the row.
+// with `n_tokens` activation rows: k.variant where llama_cpp::uses_dot_variant says so, else the type's
+// vec_dot. The panel is the same computation as the row.
 DotRowFn select_dot_row(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens);
 DotPanelFn select_dot_panel(const TypeKernels& k, int64_t rows, int64_t cols, int64_t n_tokens);
 

@@ -1,8 +1,8 @@
 // A JSON document as a value: the state file and status document of ckd, the fixtures of the tests.
 // Json::parse is strict because ckd reads files anyone with access to its state directory could have
 // written: RFC 8259 grammar only, UTF-8 only, at most 64 levels of nesting, no duplicate members, and every
-// error is a JsonError naming the line, column and offset of the problem. Integers stay exact 64-bit
-// numbers; other numbers are doubles, and those too large or too small for a double are refused.
+// error is a JsonError naming the line, column and offset of the problem. Integers from -2^63 to 2^64 - 1
+// stay exact; other numbers are doubles, and those too large or too small for a double are refused.
 #pragma once
 
 #include <cstdint>
@@ -35,7 +35,7 @@ class Json {
   Json(int value) : value_(std::int64_t{value}) {}
   Json(unsigned value) : value_(std::int64_t{value}) {}
   Json(std::int64_t value) : value_(value) {}
-  Json(std::uint64_t value) : value_(static_cast<std::int64_t>(value)) {}
+  Json(std::uint64_t value);
   Json(double value) : value_(value) {}
   Json(const char* value) : value_(std::string(value)) {}
   Json(std::string value) : value_(std::move(value)) {}
@@ -51,7 +51,7 @@ class Json {
 
   // Typed access; each throws JsonError saying what was expected when the value is of another type.
   bool boolean() const;
-  std::int64_t integer() const;
+  std::int64_t integer() const;  // refuses integers above 2^63 - 1
   std::uint64_t unsigned_integer() const;
   double number() const;  // an integer or any other number
   const std::string& string() const;
@@ -63,7 +63,9 @@ class Json {
   friend bool operator==(const Json&, const Json&) = default;
 
  private:
-  std::variant<std::nullptr_t, bool, std::int64_t, double, std::string, Array, Object> value_;
+  // Integers up to 2^63 - 1 are always held as int64_t, and only those above it as uint64_t, so that one
+  // number has one representation and == compares numbers, whichever constructor made them.
+  std::variant<std::nullptr_t, bool, std::int64_t, std::uint64_t, double, std::string, Array, Object> value_;
 };
 
 }  // namespace ck
