@@ -3,8 +3,9 @@
 # set -euo pipefail: it passes when it returns 0, its last output line is the detail shown on the host, and
 # whatever it printed is shown when it fails. Checks build on each other (tenants made by one are used by
 # the next), so add new ones where their preconditions hold. The guest has the ckernel package installed,
-# the test model at $MODEL, /etc/ckernel/ckd.conf with huge pages, 2 CPUs and 2 NUMA nodes (CPU n on
-# node n), and the stock systemd on the unified cgroup v2 hierarchy.
+# the test model at $MODEL, the package's /etc/ckernel/ckd.conf as shipped (huge pages on by default,
+# workers as user ckernel), 2 CPUs and 2 NUMA nodes (CPU n on node n), and the stock systemd on the
+# unified cgroup v2 hierarchy.
 # shellcheck shell=bash
 
 MODEL=/srv/models/test.gguf
@@ -39,6 +40,11 @@ generate() { ckctl --json generate "$1" "$2" "$PROMPT" -n 8 --temp 0; }
 expect_equal() {
   [[ $1 == "$2" ]] || { echo "$3: got '$1', expected '$2'"; return 1; }
 }
+# Huge pages in one node's pool, and what ckd says it holds.
+pool_pages() { cat "/sys/devices/system/node/node$1/hugepages/hugepages-2048kB/nr_hugepages"; }
+reserved_pages() { ckctl --json status | grep -o '"reserved": *[0-9]*' | grep -o '[0-9]*$'; }
+# 2 MiB pages one copy of the model takes.
+model_pages() { echo $((($(stat -c %s "$MODEL") + 2097151) / 2097152)); }
 # Pages of one node in numa_maps lines: "N1=5" -> 5, summed.
 node_pages() { { grep -o " N$1=[0-9]*" || true; } | cut -d= -f2 | awk '{ s += $1 } END { print s + 0 }'; }
 
@@ -65,6 +71,16 @@ check_ckd_leaf() {
   echo "ckd (pid $pid) in $service/_daemon; subtree_control: $(cat "$(service_cgroup)/cgroup.subtree_control")"
 }
 check "ckd lives in the leaf _daemon of its delegated cgroup" check_ckd_leaf
+
+check_hugepage_default() {
+  local status
+  status=$(ckctl --json status)
+  grep -q '"limit": *[1-9]' <<<"$status" || { echo "$status"; echo "huge pages are not on by default"; return 1; }
+  expect_equal "$(reserved_pages)" 0 "huge pages ckd holds before any load"
+  expect_equal "$(pool_pages 0) $(pool_pages 1)" "0 0" "the nodes' pools before any load"
+  echo "huge pages on by default ($(grep -o '"limit": *[0-9]*' <<<"$status")), none reserved before a load"
+}
+check "huge pages are on by default and nothing is reserved before a load" check_hugepage_default
 
 # --- tenants on cgroup v2 ------------------------------------------------------------------------------
 
@@ -96,6 +112,25 @@ check_load() {
   echo "workers: a $(worker_of a), b $(worker_of b)"
 }
 check "ckctl load the model into a and b" check_load
+
+check_hugepages_per_load() {
+  local pages
+  pages=$(model_pages)
+  expect_equal "$(pool_pages 0) $(pool_pages 1)" "$pages $pages" "the nodes' pools after one copy each"
+  expect_equal "$(reserved_pages)" $((2 * pages)) "huge pages ckd holds"
+  echo "each node's pool grew by the $pages pages of its copy, no more"
+}
+check "huge pages are reserved per load, sized to the model, on the tenant's node" check_hugepages_per_load
+
+check_worker_user() {
+  local t pid
+  for t in a b; do
+    pid=$(worker_of $t)
+    expect_equal "$(status_field "$pid" Uid)" "$(id -u ckernel)" "uid of $t's worker $pid"
+  done
+  echo "both workers run as user ckernel and read their hugetlbfs copies"
+}
+check "the workers run as the package's user ckernel" check_worker_user
 
 check_generate() {
   local from_a from_b
@@ -221,11 +256,30 @@ check_restart() {
 }
 check "systemctl restart ckd brings the tenants back" check_restart
 
+check_kill() {
+  local pages old_pid
+  pages=$(model_pages)
+  old_pid=$(ckd_pid)
+  kill -9 "$old_pid"
+  # systemd stops what is left of the service (the workers) and starts ckd again (Restart=on-failure).
+  wait_for sh -c "[ \"\$(systemctl show -p MainPID --value ckd.service)\" != $old_pid ] && systemctl is-active --quiet ckd"
+  wait_for generate a tiny
+  wait_for generate b tiny
+  expect_equal "$(text_of "$(generate a tiny)")" "$(cat /var/tmp/ckvm-greedy-text)" "a's text after kill -9"
+  expect_equal "$(text_of "$(generate b tiny)")" "$(cat /var/tmp/ckvm-greedy-text)" "b's text after kill -9"
+  expect_equal "$(pool_pages 0) $(pool_pages 1)" "$pages $pages" "the nodes' pools after kill -9 and restart"
+  expect_equal "$(reserved_pages)" $((2 * pages)) "huge pages ckd holds after kill -9"
+  echo "kill -9 of ckd: restarted by systemd, a and b back, no huge page leaked ($(pool_pages 0)+$(pool_pages 1))"
+}
+check "kill -9 of ckd: systemd restarts it, the tenants come back, no huge page leaks" check_kill
+
 check_remove() {
   ckctl unload a tiny
   ckctl tenant remove a
   ckctl tenant remove b
   for t in a b; do [[ ! -e $(tenant_dir $t) ]] || { echo "$(tenant_dir $t) is left"; return 1; }; done
+  expect_equal "$(pool_pages 0) $(pool_pages 1)" "0 0" "the nodes' pools once the models are gone"
+  expect_equal "$(reserved_pages)" 0 "huge pages ckd holds once the models are gone"
   local left
   left=$(ckctl tenant list)
   ! grep -qw -e a -e b <<<"$left" || { echo "tenants left: $left"; return 1; }

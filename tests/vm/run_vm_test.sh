@@ -9,7 +9,7 @@
 # Debian mirror for the base image, which build_image.sh makes once and caches. Environment:
 #   CKERNEL_VM_TIMEOUT  seconds for boot + checks (default 900)
 #   CKERNEL_VM_KEEP=1   keep the work directory (disk, console, results) for a look afterwards
-#   CKERNEL_VM_WORKER_USER  the workers' user in the guest's ckd.conf (default root, see below)
+#   CKERNEL_VM_WORKER_USER  another user for the workers than the package's ckernel
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 (($# == 2)) || { echo "usage: $0 DEB MODEL.gguf" >&2; exit 2; }
@@ -69,18 +69,11 @@ rm "$tree/root/ckernel.deb"
 
 # The test's own pieces: the model, settings with huge pages, the checks and the unit that runs them.
 install -D -m 0644 "$model" "$tree/srv/models/test.gguf"
-# Huge pages are set here, not left to the package default, so the NUMA checks (one hugetlbfs copy per
-# node) do not depend on what the shipped ckd.conf reserves.
-# The workers run as root for now (CKERNEL_VM_WORKER_USER overrides): ckd makes the hugetlbfs copies
-# 0600 root, so a worker running as the package's user ckernel fails to open them ("Permission denied",
-# the hugepage part of issue 11, fixed separately). Set CKERNEL_VM_WORKER_USER=ckernel to test that fix.
-worker_user=${CKERNEL_VM_WORKER_USER:-root}
-cat >>"$tree/etc/ckernel/ckd.conf" <<CONF
-
-# Added by tests/vm/run_vm_test.sh: 64 huge pages (128 MiB), spread over the two nodes; workers as $worker_user.
-hugepages = 64
-worker-user = $worker_user
-CONF
+# ckd runs with the settings the package ships: huge pages on (reserved per model, up to half of the
+# memory) and workers as the package's user ckernel. CKERNEL_VM_WORKER_USER picks another worker user.
+if [[ -n ${CKERNEL_VM_WORKER_USER:-} ]]; then
+  printf '\n# Added by tests/vm/run_vm_test.sh\nworker-user = %s\n' "$CKERNEL_VM_WORKER_USER" >>"$tree/etc/ckernel/ckd.conf"
+fi
 install -D -m 0755 "$here/guest/run-checks" "$tree/usr/local/lib/ckernel-vm/run-checks"
 install -D -m 0644 "$here/checks.sh" "$tree/usr/local/lib/ckernel-vm/checks.sh"
 install -D -m 0644 "$here/guest/ckernel-vm-checks.service" "$tree/etc/systemd/system/ckernel-vm-checks.service"
