@@ -83,17 +83,17 @@ void GenerateCalls::cancel(const std::string& request_id, const Caller& sender) 
   for (const auto& [id, call] : calls_) {
     if (call.request_id != request_id) continue;
     found = true;
-    if (sender.uid == 0 || call.caller.unique_name == sender.unique_name) permitted.push_back(id);
+    const bool own = call.caller.unique_name == sender.unique_name || call.caller.uid == sender.uid;
+    if (sender.uid == 0 || own) permitted.push_back(id);
   }
   if (!found) {
     throw DaemonError(error_name::kUnknownRequest,
                       "no Generate call with request id '" + request_id + "' is queued or running");
   }
   if (permitted.empty()) {
-    throw DaemonError(error_name::kPermissionDenied,
-                      "request '" + request_id +
-                          "' belongs to another client; only its caller or root "
-                          "may cancel it");
+    throw DaemonError(
+        error_name::kPermissionDenied,
+        "request '" + request_id + "' belongs to another user; only its caller or root may cancel it");
   }
   for (const CallId id : permitted) cancel_call(id, "Cancel from " + sender.unique_name);
 }

@@ -38,7 +38,8 @@ class GenerateCalls {
   // The call got its reply.
   void ended(CallId call);
 
-  // Cancels the calls with this request id that `sender` may stop: its own, or every one for root.
+  // Cancels the calls with this request id that `sender` may stop: those of its connection or its user,
+  // or every one for root.
   // Throws DaemonError UnknownRequest when no call has the id, PermissionDenied when they are others'.
   void cancel(const std::string& request_id, const Caller& sender);
 
