@@ -8,9 +8,9 @@
 
 #include <cstdint>
 #include <map>
-#include <memory>
 #include <string>
 
+#include "event_source.h"
 #include "loaded_model.h"
 #include "manager.h"
 
@@ -25,12 +25,12 @@ class GenerateCalls {
     uid_t uid = 0;
   };
 
+  // Subscribes to the bus's NameOwnerChanged; throws std::system_error when the bus refuses.
   GenerateCalls(sd_bus* bus, Manager& manager);
-  ~GenerateCalls();
   GenerateCalls(const GenerateCalls&) = delete;
   GenerateCalls& operator=(const GenerateCalls&) = delete;
 
-  // Registers a call before it is queued; watches the caller's name from now on.
+  // Registers a call before it is queued, noting whether its caller is still on the bus.
   CallId add(const std::string& request_id, Caller caller, const std::string& tenant,
              const std::string& model);
   // The model accepted the call under `ticket`. Cancels it at once when the caller has already left.
@@ -38,23 +38,30 @@ class GenerateCalls {
   // The call got its reply.
   void ended(CallId call);
 
-  // Cancels the calls with this request id that `sender` may stop: its own, or every one for root.
+  // Cancels the calls with this request id that `sender` may stop: those of its connection or its user,
+  // or every one for root.
   // Throws DaemonError UnknownRequest when no call has the id, PermissionDenied when they are others'.
   void cancel(const std::string& request_id, const Caller& sender);
 
  private:
-  struct Call;
-  struct TrackRelease {
-    void operator()(sd_bus_track* track) const noexcept { sd_bus_track_unref(track); }
+  struct Call {
+    std::string request_id;
+    Caller caller;
+    std::string tenant;
+    std::string model;
+    RequestTicket ticket = 0;  // 0 until the model queued it
+    bool caller_left = false;
   };
 
-  static int on_caller_left(sd_bus_track* track, void* call);
+  static int on_name_owner_changed(sd_bus_message* message, void* self, sd_bus_error*);
+  void caller_left(const std::string& unique_name);
   void cancel_call(CallId call, const std::string& why);
 
   sd_bus* bus_;
   Manager& manager_;
   CallId last_id_ = 0;
-  std::map<CallId, std::unique_ptr<Call>> calls_;
+  std::map<CallId, Call> calls_;
+  BusSlot disconnections_;
 };
 
 }  // namespace ckernel::daemon

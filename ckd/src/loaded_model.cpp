@@ -153,7 +153,7 @@ RequestTicket LoadedModel::generate(GenerateRequest request, GenerateCallbacks c
                            std::to_string(queue_.size() + (active_ ? 1 : 0)) + " (model " +
                            to_string(state_) + ")");
   Pending pending{.ticket = ticket, .request = std::move(request), .callbacks = std::move(callbacks)};
-  if (state_ != ModelState::ready) pending.wait_deadline_usec = now_usec() + usec(kModelWaitLimit);
+  if (state_ != ModelState::ready) pending.wait_deadline_usec = now_usec() + usec(environment_.wait_limit);
   queue_.push_back(std::move(pending));
   if (state_ != ModelState::ready) arm_wait_timer();
   send_next_request();
@@ -208,7 +208,7 @@ std::uint64_t LoadedModel::now_usec() const {
 }
 
 void LoadedModel::start_waiting_for_model() {
-  const std::uint64_t deadline = now_usec() + usec(kModelWaitLimit);
+  const std::uint64_t deadline = now_usec() + usec(environment_.wait_limit);
   for (Pending& pending : queue_) pending.wait_deadline_usec = deadline;
   arm_wait_timer();
 }
@@ -241,8 +241,12 @@ void LoadedModel::time_out_waiting_requests() {
       ++it;
     }
   }
-  const std::string why = "model '" + record_.name + "' is still " + to_string(state_) + " after " +
-                          std::to_string(kModelWaitLimit.count()) + " s; try again later";
+  const auto waited_ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(environment_.wait_limit).count();
+  const std::string waited =
+      waited_ms % 1000 == 0 ? std::to_string(waited_ms / 1000) + " s" : std::to_string(waited_ms) + " ms";
+  const std::string why =
+      "model '" + record_.name + "' is still " + to_string(state_) + " after " + waited + "; try again later";
   for (Pending& pending : expired) pending.callbacks.on_error(DaemonError(error_name::kTimeout, why));
   arm_wait_timer();
 }

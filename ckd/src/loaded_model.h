@@ -48,6 +48,8 @@ struct ModelEnvironment {
   std::function<void()> on_change;  // state, pid or restarts changed
   // The first worker could not load the model; the owner removes it (later, not from inside this call).
   std::function<void(const DaemonError& error)> on_load_failed;
+  // How long a request waits for the model to be ready; shorter only in tests.
+  std::chrono::microseconds wait_limit = kModelWaitLimit;
 };
 
 class LoadedModel {

@@ -1,21 +1,42 @@
 """Who may do what: anyone may read the status; only root (and group ckernel) may change anything. Two
 throwaway system users check both fences: the bus policy the package installs, which stops an outsider
-before ckd sees the call, and ckd's own credential check, for a user the bus lets through."""
+before ckd sees the call, and ckd's own credential check, for a user the bus lets through. A third, in
+group ckernel (made for the test when the host has none), may cancel its own requests but not root's."""
 
+import grp
 import subprocess
+import time
 
 import harness
 from harness import EXIT_DENIED, DaemonTestCase
 
 OUTSIDER = "ckctl-e2e-outsider"
 SLIPPED = "ckctl-e2e-slipped"  # let through by an extra bus policy, so that ckd itself must refuse
+MEMBER = "ckctl-e2e-member"  # in group ckernel: may change things, and cancel its own requests
 MODEL = "tiny-llama-Q4_K_M"
 
 
-def add_user(name):
+def add_user(name, *groups):
     subprocess.run(["userdel", name], capture_output=True)  # left over from an interrupted run
-    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", name],
-                   check=True)
+    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
+                    *(["--groups", ",".join(groups)] if groups else []), name], check=True)
+
+
+def group_exists(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+def busctl_as(user, address, *args):
+    """busctl on the bus at `address` as `user` with the groups of its entry (root when user is None)."""
+    command = ["busctl", f"--address={address}", "call", "--timeout=120", "--", "org.ckernel.Manager1",
+               "/org/ckernel/Manager1", "org.ckernel.Manager1", *args]
+    if user:
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--init-groups", *command]
+    return command
 
 
 class Permissions(DaemonTestCase):
@@ -24,8 +45,12 @@ class Permissions(DaemonTestCase):
 
     @classmethod
     def setUpClass(cls):
+        cls.made_group = not group_exists("ckernel")
+        if cls.made_group:
+            subprocess.run(["groupadd", "--system", "ckernel"], check=True)
         for user in (OUTSIDER, SLIPPED):
             add_user(user)  # before the bus reads its policy
+        add_user(MEMBER, "ckernel")
         try:
             super().setUpClass()
             for args in (("tenant", "create", "epsilon", "--cpus", "0", "--memory", "256M"),
@@ -43,8 +68,49 @@ class Permissions(DaemonTestCase):
             if hasattr(cls, "daemon"):
                 super().tearDownClass()
         finally:
-            for user in (OUTSIDER, SLIPPED):
+            for user in (OUTSIDER, SLIPPED, MEMBER):
                 subprocess.run(["userdel", user], capture_output=True)
+            if cls.made_group:
+                subprocess.run(["groupdel", "ckernel"], capture_output=True)
+
+    def start_endless_generate(self, user, request):
+        """A greedy Generate as `user` that runs until cancelled (4096 positions take seconds), once ckd
+        knows it (Cancel by root answers UnknownRequest until then, and stops it after)."""
+        command = busctl_as(user, self.bus.address, "Generate", "sssa{sv}", "epsilon", "long", "Once upon a time",
+                            "3", "max_tokens", "u", "1000000", "temperature", "d", "0", "request", "s", request)
+        return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def cancel(self, user, request):
+        command = busctl_as(user, self.bus.address, "Cancel", "s", request)
+        return subprocess.run(command, capture_output=True, text=True, timeout=60)
+
+    def cancel_once_known(self, user, request):
+        """Cancel, retried while ckd does not know the request yet; the last answer."""
+        deadline = time.monotonic() + 30
+        while True:
+            result = self.cancel(user, request)
+            if "no Generate call with request id" not in result.stderr or time.monotonic() > deadline:
+                return result
+            time.sleep(0.02)
+
+    def test_a_member_cancels_its_own_requests_only(self):
+        self.ok("load", "epsilon", harness.TOOLS["model"], "--name", "long", "--context", "4096")
+        try:
+            roots = self.start_endless_generate(None, "roots")
+            refused = self.cancel_once_known(MEMBER, "roots")
+            self.assertNotEqual(refused.returncode, 0, refused.stdout)
+            self.assertIn("'roots' belongs to another user; only its caller or root may cancel it", refused.stderr)
+            self.assertEqual(self.cancel(None, "roots").returncode, 0)  # root may cancel anyone's
+            out, err = roots.communicate(timeout=30)
+            self.assertIn('"stop" s "cancelled"', out, err)
+
+            own = self.start_endless_generate(MEMBER, "members")
+            cancelled = self.cancel_once_known(MEMBER, "members")  # from another connection of the same user
+            self.assertEqual(cancelled.returncode, 0, cancelled.stderr)
+            out, err = own.communicate(timeout=30)
+            self.assertIn('"stop" s "cancelled"', out, err)
+        finally:
+            self.ok("unload", "epsilon", "long")
 
     def test_everyone_reads_status(self):
         for user in (OUTSIDER, SLIPPED):

@@ -311,6 +311,48 @@ TEST_F(DaemonBusTest, ADeadWorkerFailsItsCallAndIsRestarted) {
   EXPECT_EQ(ckd.stop(), 0);
 }
 
+// Every queued Generate call is watched for its client leaving the bus. The bus limits the match rules of
+// a connection (512 by default) and sd-bus drops a connection whose match fails, so ckd must not spend a
+// match per call: 600 calls queued at once all get their answer, and ckd stays on the bus.
+TEST_F(DaemonBusTest, SixHundredQueuedCallsAreAllAnswered) {
+  RunningDaemon ckd(bus_->address());
+  ASSERT_EQ(call(ckd.bus(), "CreateTenant", "sssta{sv}", "a", "0", "", uint64_t{0}, 0), "");
+  ASSERT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "a", kModel.c_str(), 1, "name", "s", "m"), "");
+  constexpr int kClients = 6, kCallsEach = 100;  // under the bus's 128 pending replies per connection
+  std::vector<std::unique_ptr<sd_bus, BusRelease>> clients;
+  int answered = 0, succeeded = 0;
+  const auto on_reply = [](sd_bus_message* reply, void* userdata, sd_bus_error*) {
+    auto* counts = static_cast<std::pair<int*, int*>*>(userdata);
+    ++*counts->first;
+    if (!sd_bus_message_is_method_error(reply, nullptr)) ++*counts->second;
+    return 0;
+  };
+  std::pair counts{&answered, &succeeded};
+  for (int c = 0; c < kClients; ++c) {
+    clients.push_back(connect(bus_->address()));
+    for (int i = 0; i < kCallsEach; ++i) {
+      sd_bus_message* message = nullptr;
+      ASSERT_GE(sd_bus_message_new_method_call(clients.back().get(), &message, kService, kManager, kService,
+                                               "Generate"),
+                0);
+      sd_bus_message_append(message, "sssa{sv}", "a", "m", "Hello", 2, "max_tokens", "u", 1u, "temperature",
+                            "d", 0.0);
+      ASSERT_GE(sd_bus_call_async(clients.back().get(), nullptr, message, on_reply, &counts, 120'000'000), 0);
+      sd_bus_message_unref(message);
+    }
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (answered < kClients * kCallsEach && std::chrono::steady_clock::now() < deadline) {
+    bool progressed = false;
+    for (auto& client : clients) progressed |= sd_bus_process(client.get(), nullptr) > 0;
+    if (!progressed) sd_bus_wait(clients.front().get(), 10'000);
+  }
+  EXPECT_EQ(succeeded, kClients * kCallsEach) << answered << " answered";
+  EXPECT_TRUE(ckd.sd_bus_has_owner()) << "ckd lost its bus connection";
+  EXPECT_EQ(call(ckd.bus(), "GetStatus", ""), "");
+  EXPECT_EQ(ckd.stop(), 0);
+}
+
 TEST_F(DaemonBusTest, OnlyRootAndGroupCkernelMayChangeState) {
   RunningDaemon ckd(bus_->address());
   // A caller that is neither root nor in group ckernel: user nobody in group nogroup.
