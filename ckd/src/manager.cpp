@@ -249,9 +249,9 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
           return loaded->fail_load(DaemonError(
               error_name::kModelTooLarge,
               "model '" + key.second + "' needs " + std::to_string(footprint->total()) + " bytes (weights " +
-                  std::to_string(footprint->weight_bytes) + " + KV cache) and the tenant's models " +
-                  std::to_string(in_use) + " more, but tenant '" + key.first + "' is limited to " +
-                  std::to_string(limit) + " bytes"));
+                  std::to_string(footprint->weight_bytes) +
+                  " + KV cache and activations) and the tenant's models " + std::to_string(in_use) +
+                  " more, but tenant '" + key.first + "' is limited to " + std::to_string(limit) + " bytes"));
         }
         loaded->set_footprint_bytes(footprint->total());
         place_weights(key, requester, std::move(*file), node);
@@ -323,11 +323,6 @@ void Manager::unload_model(const std::string& tenant_name, const std::string& mo
   log(LogLevel::info, "model " + tenant_name + "/" + model_name + " unloaded");
   if (listener_) listener_->model_removed(tenant_name, model_name);
   save();
-}
-
-void Manager::generate(const std::string& tenant_name, const std::string& model_name, GenerateRequest request,
-                       GenerateCallbacks callbacks) {
-  model(tenant_name, model_name).generate(std::move(request), std::move(callbacks));
 }
 
 void Manager::restore() {

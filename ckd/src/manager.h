@@ -69,8 +69,6 @@ class Manager {
   std::string load_model(const std::string& tenant, const std::string& path, const LoadOptions& options,
                          LoadCallback on_loaded);
   void unload_model(const std::string& tenant, const std::string& model);
-  void generate(const std::string& tenant, const std::string& model, GenerateRequest request,
-                GenerateCallbacks callbacks);
 
   const std::map<std::string, std::unique_ptr<Tenant>>& tenants() const noexcept { return tenants_; }
   // Throw DaemonError UnknownTenant / UnknownModel.

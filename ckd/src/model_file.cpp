@@ -14,14 +14,12 @@
 
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/model_image.h"
+#include "ckernel/engine/session_memory.h"
 #include "ckernel/tuning/memory_mapping.h"
 #include "errors.h"
 
 namespace ckernel::daemon {
 namespace {
-
-constexpr unsigned kDefaultContext = 4096;
-constexpr std::uint64_t kKvBytesPerValue = 2;  // the KV cache is fp16
 
 // The calling thread's file-system identity becomes the caller's for as long as this lives. Linux keeps
 // credentials per thread and the raw system calls change only this thread's (glibc's wrappers of
@@ -103,17 +101,12 @@ ModelFootprint probe_model(const ModelFile& file, unsigned context) {
   } catch (const std::exception& e) {
     throw DaemonError(error_name::kBadModel, e.what());
   }
+  // The engine says what a session costs (KV cells padded as the worker's session pads them, one
+  // prompt batch of activations); ckd adds nothing of its own.
   const ck::ModelConfig& config = model->config();
-  std::uint64_t positions = context;
-  if (positions == 0) {
-    positions = config.n_ctx_train > 0 ? std::min<std::uint64_t>(config.n_ctx_train, kDefaultContext)
-                                       : kDefaultContext;
-  }
   ModelFootprint footprint;
   footprint.weight_bytes = model->weight_bytes();
-  footprint.kv_bytes = 2 * kKvBytesPerValue * positions * static_cast<std::uint64_t>(config.n_layer) *
-                       static_cast<std::uint64_t>(config.n_head_kv) *
-                       static_cast<std::uint64_t>(config.head_dim);
+  footprint.session_bytes = ck::session_memory_bytes(config, ck::session_context(config, context));
   return footprint;
 }
 

@@ -32,12 +32,12 @@ class ModelFile {
   std::uint64_t size_;
 };
 
-// What a model asks of its tenant's memory limit: its weights and the KV cache of `context` positions
-// (0: the engine's default for the model).
+// What a model asks of its tenant's memory limit: its weights and what the engine says a session of
+// `context` positions costs (0: the engine's default for the model): the KV cache and the activations.
 struct ModelFootprint {
   std::uint64_t weight_bytes = 0;
-  std::uint64_t kv_bytes = 0;
-  std::uint64_t total() const noexcept { return weight_bytes + kv_bytes; }
+  std::uint64_t session_bytes = 0;
+  std::uint64_t total() const noexcept { return weight_bytes + session_bytes; }
 };
 
 // Parses the GGUF through the open file (validating it as the engine does). Throws DaemonError BadModel

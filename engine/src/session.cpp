@@ -4,6 +4,7 @@
 #include <cmath>
 #include <string>
 
+#include "ckernel/engine/session_memory.h"
 #include "ckernel/kernels/llama_cpp_compat.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/ops.h"
@@ -14,8 +15,6 @@
 namespace ck {
 
 using kernels::KvLayer;
-
-constexpr int64_t kDefaultMaxContext = 4096;
 
 // Activations for one batch of tokens, the KV cache and the workers; sized once per session, by the
 // layout that session_memory_bytes() counts.
@@ -47,7 +46,7 @@ struct Session::Buffers {
 
 Session::Session(std::shared_ptr<const Model> model, const SessionOptions& options)
     : model_(std::move(model)),
-      n_ctx_(options.n_ctx > 0 ? options.n_ctx : std::min(model_->config().n_ctx_train, kDefaultMaxContext)),
+      n_ctx_(session_context(model_->config(), options.n_ctx)),
       n_batch_(std::max<int64_t>(1, options.n_batch)),
       buffers_(
           std::make_unique<Buffers>(SessionLayout(model_->config(), n_ctx_, n_batch_), options.n_threads,

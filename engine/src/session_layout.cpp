@@ -1,5 +1,7 @@
 #include "session_layout.h"
 
+#include <algorithm>
+
 #include "ckernel/engine/session_memory.h"
 #include "ckernel/kernels/llama_cpp_compat.h"
 
@@ -24,6 +26,12 @@ std::uint64_t SessionLayout::bytes() const {
   // As Session::Buffers allocates them: x, normed, projected; q, attn; k, v; gate, up.
   const std::uint64_t floats = 3 * embd + 2 * q + 2 * kv + 2 * ff + rope_angles + logits;
   return floats * sizeof(float) + 2 * kv_cache * sizeof(std::uint16_t);
+}
+
+std::int64_t session_context(const ModelConfig& config, std::int64_t requested) {
+  constexpr std::int64_t kDefaultMaxContext = 4096;
+  if (requested > 0) return requested;
+  return config.n_ctx_train > 0 ? std::min(config.n_ctx_train, kDefaultMaxContext) : kDefaultMaxContext;
 }
 
 std::uint64_t session_memory_bytes(const ModelConfig& config, std::int64_t n_ctx, std::int64_t n_batch) {

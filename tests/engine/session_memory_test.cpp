@@ -81,5 +81,18 @@ TEST(SessionMemory, SessionMemoryBytesIsWhatASessionAllocates) {
   EXPECT_EQ(session_memory_bytes(c, 64), session_memory_bytes(c, 64, 512));
 }
 
+// One rule for the context a session holds, for the Session itself and for ckd's budget.
+TEST(SessionMemory, ContextDefaultsToTheTrainingContextAtMost4096) {
+  ModelConfig config;
+  config.n_ctx_train = 2048;
+  EXPECT_EQ(session_context(config, 0), 2048);
+  EXPECT_EQ(session_context(config, 100), 100);
+  config.n_ctx_train = 32768;
+  EXPECT_EQ(session_context(config, 0), 4096);
+  EXPECT_EQ(session_context(config, 8192), 8192);
+  config.n_ctx_train = 0;  // the model does not say
+  EXPECT_EQ(session_context(config, 0), 4096);
+}
+
 }  // namespace
 }  // namespace ck
