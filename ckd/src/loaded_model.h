@@ -75,6 +75,8 @@ class LoadedModel {
   bool cancel(RequestTicket ticket);
 
   const ModelRecord& record() const noexcept { return record_; }
+  // The CPUs its worker may run on (and its threads are pinned to): part of its tenant's.
+  const tuning::IdList& cpus() const noexcept { return environment_.launch.cpus; }
   ModelState state() const noexcept { return state_; }
   pid_t worker_pid() const noexcept { return worker_ ? worker_->pid() : 0; }
   unsigned restarts() const noexcept { return restarts_; }

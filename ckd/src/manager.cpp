@@ -203,7 +203,7 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
   ModelEnvironment environment;
   environment.loop = loop_;
   environment.launch.executable = worker_path_;
-  environment.launch.cpus = owner.settings->cpus;
+  environment.launch.cpus = cpus_for_model(owner, record.name, record.threads);
   environment.launch.nodes = owner.settings->nodes;
   environment.launch.identity = worker_identity_;
   environment.launch.attach = [slice = &*owner.slice](pid_t pid) { slice->attach(pid); };
@@ -256,6 +256,25 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
         loaded->set_footprint_bytes(footprint->total());
         place_weights(key, requester, std::move(*file), node);
       });
+}
+
+tuning::IdList Manager::cpus_for_model(const Tenant& owner, const std::string& model_name,
+                                       unsigned threads) const {
+  // The engine pins a worker's threads to the first CPUs it may use: two models given the whole tenant
+  // would share its first CPUs and leave the others idle. Each model gets the CPUs its tenant's other
+  // models use least, lowest first (a model being loaded again does not count against itself).
+  std::vector<std::pair<unsigned, int>> load;  // models on the CPU, CPU
+  for (const int cpu : owner.settings->cpus.ids()) {
+    unsigned users = 0;
+    for (const auto& [name, model] : owner.models)
+      users += name != model_name && model->cpus().contains(cpu) ? 1 : 0;
+    load.emplace_back(users, cpu);
+  }
+  std::stable_sort(load.begin(), load.end(), [](const auto& a, const auto& b) { return a.first < b.first; });
+  std::vector<int> chosen;
+  for (std::size_t i = 0; i < load.size() && chosen.size() < threads; ++i) chosen.push_back(load[i].second);
+  std::sort(chosen.begin(), chosen.end());
+  return tuning::IdList(std::move(chosen));
 }
 
 LoadedModel* Manager::still_loaded(const ModelKey& key, const LoadedModel* requester) const {

@@ -92,6 +92,8 @@ class Manager {
                   bool kept);
   void place_weights(const ModelKey& key, const LoadedModel* requester, std::shared_ptr<class ModelFile> file,
                      std::optional<int> node);
+  // The `threads` CPUs of the tenant its other models use least.
+  tuning::IdList cpus_for_model(const Tenant& owner, const std::string& model_name, unsigned threads) const;
   // The model (still the same object) if it is still loaded.
   LoadedModel* still_loaded(const ModelKey& key, const LoadedModel* requester) const;
   void load_failed(const ModelKey& key, const LoadedModel* requester, bool kept);

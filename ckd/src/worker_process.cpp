@@ -3,24 +3,25 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/close_range.h>
+#include <numa.h>
+#include <numaif.h>
 #include <pwd.h>
 #include <sched.h>
 #include <signal.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
+#include <memory>
+#include <new>
 #include <stdexcept>
 #include <system_error>
 #include <utility>
 
 namespace ckernel::daemon {
 namespace {
-
-constexpr int kMempolicyBind = 2;  // MPOL_BIND from <linux/mempolicy.h>
 
 [[noreturn]] void throw_system_error(const std::string& what, int error_number = errno) {
   throw std::system_error(error_number, std::generic_category(), what);
@@ -54,7 +55,8 @@ struct ChildPlan {
   std::vector<std::string> argv_storage;
   std::vector<char*> argv;
   cpu_set_t cpus;
-  std::vector<unsigned long> node_mask;
+  // libnuma's node mask: its size in bits is what set_mempolicy is told (plus one, as the kernel wants).
+  std::unique_ptr<bitmask, decltype(&numa_bitmask_free)> nodes{nullptr, &numa_bitmask_free};
 };
 
 ChildPlan plan_child(const WorkerLaunch& launch, int socket_fd) {
@@ -67,10 +69,10 @@ ChildPlan plan_child(const WorkerLaunch& launch, int socket_fd) {
   plan.argv.push_back(nullptr);
   CPU_ZERO(&plan.cpus);
   for (const int cpu : launch.cpus.ids()) CPU_SET(cpu, &plan.cpus);
-  const int bits = 8 * static_cast<int>(sizeof(unsigned long));
-  const int max_node = launch.nodes.empty() ? 0 : launch.nodes.ids().back();
-  plan.node_mask.assign(static_cast<std::size_t>(max_node / bits + 1), 0);
-  for (const int node : launch.nodes.ids()) plan.node_mask[node / bits] |= 1ul << (node % bits);
+  plan.nodes.reset(numa_allocate_nodemask());
+  if (!plan.nodes) throw std::bad_alloc();
+  for (const int node : launch.nodes.ids())
+    numa_bitmask_setbit(plan.nodes.get(), static_cast<unsigned>(node));
   return plan;
 }
 
@@ -115,8 +117,8 @@ const char* step_name(int step) {
   if (::read(go_pipe, &go_byte, 1) != 1) child_fail(error_pipe, kWaitForAttach);
   if (!launch.cpus.empty() && ::sched_setaffinity(0, sizeof plan.cpus, &plan.cpus) != 0)
     child_fail(error_pipe, kAffinity);
-  if (!launch.nodes.empty() && ::syscall(SYS_set_mempolicy, kMempolicyBind, plan.node_mask.data(),
-                                         plan.node_mask.size() * 64 + 1) != 0)
+  // numaif.h's set_mempolicy is the bare system call: safe between fork and exec.
+  if (!launch.nodes.empty() && ::set_mempolicy(MPOL_BIND, plan.nodes->maskp, plan.nodes->size + 1) != 0)
     child_fail(error_pipe, kMempolicy);
   if (launch.identity) {
     const WorkerIdentity& id = *launch.identity;

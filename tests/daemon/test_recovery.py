@@ -2,6 +2,7 @@
 daemon brings back its tenants and models."""
 
 import os
+import pathlib
 import signal
 import time
 
@@ -55,6 +56,21 @@ class Recovery(DaemonTestCase):
         model = self.wait_until_ready(lambda m: m["worker_pid"] > 0, "model not back after restart")
         self.assertEqual(model["threads"], 2)
         self.assertEqual(self.generate().out, self.reference.out)
+
+    def test_4_two_models_in_one_tenant_get_different_cpus(self):
+        self.ok("load", "gamma", harness.TOOLS["model"], "--name", "left", "--threads", "1")
+        self.ok("load", "gamma", harness.TOOLS["model"], "--name", "right", "--threads", "1")
+        try:
+            allowed = []
+            for name in ("left", "right"):
+                pid = self.model_status("gamma", name)["worker_pid"]
+                status = pathlib.Path(f"/proc/{pid}/status").read_text()
+                allowed.append(next(line.split()[1] for line in status.splitlines()
+                                    if line.startswith("Cpus_allowed_list:")))
+            self.assertEqual(sorted(allowed), ["0", "1"], "both single-thread models on one CPU")
+        finally:
+            self.ok("unload", "gamma", "left")
+            self.ok("unload", "gamma", "right")
 
 
 if __name__ == "__main__":
