@@ -15,8 +15,6 @@ namespace ck {
 
 using kernels::KvLayer;
 
-constexpr int64_t kDefaultMaxContext = 4096;
-
 // Activations for one batch of tokens, the KV cache and the workers; sized once per session, by the
 // layout that session_memory_bytes() counts.
 struct Session::Buffers {
