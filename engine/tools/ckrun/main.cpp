@@ -120,6 +120,8 @@ int run(int argc, char** argv) {
   uint64_t seed = 0;
   bool json = false, tokenize_only = false, no_bos = false, ignore_eos = false, special = false;
 
+  const std::string context_help =
+      "context positions (0: the model's, at most " + std::to_string(kDefaultMaxContext) + ")";
   po::options_description opts(
       "Usage: ckrun -m MODEL.gguf -p PROMPT [options]\n\n"
       "Runs a GGUF model (llama, qwen2) in this process and prints the generated text.\n"
@@ -134,9 +136,8 @@ int run(int argc, char** argv) {
       "n-predict,n", po::value(&gen.n_predict)->default_value(gen.n_predict), "tokens to generate")(
       "threads,t", po::value(&session_options.n_threads)->default_value(allowed_cpus()),
       "worker threads (default: the CPUs this process may use)")(
-      "ctx-size,c", po::value(&session_options.n_ctx)->default_value(0),
-      "context positions (0: the model's, at most 4096)")("temp", with_default(&gen.sampling.temperature),
-                                                          "temperature; 0 is greedy")(
+      "ctx-size,c", po::value(&session_options.n_ctx)->default_value(0), context_help.c_str())(
+      "temp", with_default(&gen.sampling.temperature), "temperature; 0 is greedy")(
       "top-k", with_default(&gen.sampling.top_k), "keep the k most likely tokens (0: all)")(
       "top-p", with_default(&gen.sampling.top_p), "nucleus sampling threshold (1: off)")(
       "min-p", with_default(&gen.sampling.min_p),

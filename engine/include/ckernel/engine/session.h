@@ -14,8 +14,13 @@
 
 namespace ck {
 
+// The context a session gets when none is asked for: the model's training context, but at most this many
+// positions, so that a model trained on a long context does not take gigabytes of KV cache by default.
+inline constexpr int64_t kDefaultMaxContext = 4096;
+
 struct SessionOptions {
-  int64_t n_ctx = 0;  // positions the KV cache holds; 0: the model's training context, at most 4096
+  // Positions the KV cache holds; 0: the model's training context, at most kDefaultMaxContext.
+  int64_t n_ctx = 0;
   int n_threads = 1;
   // Prompt tokens evaluated together: llama.cpp's default micro-batch, since a batch rounds differently
   // from a single token and the same split keeps results identical to llama.cpp's.
