@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "ckernel/engine/session.h"
 #include "ckernel/engine/session_memory.h"
 #include "ckernel/kernels/llama_cpp_compat.h"
 
@@ -29,7 +30,6 @@ std::uint64_t SessionLayout::bytes() const {
 }
 
 std::int64_t session_context(const ModelConfig& config, std::int64_t requested) {
-  constexpr std::int64_t kDefaultMaxContext = 4096;
   if (requested > 0) return requested;
   return config.n_ctx_train > 0 ? std::min(config.n_ctx_train, kDefaultMaxContext) : kDefaultMaxContext;
 }

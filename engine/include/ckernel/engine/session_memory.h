@@ -19,7 +19,8 @@ std::uint64_t session_memory_bytes(const ModelConfig& config, std::int64_t n_ctx
                                    std::int64_t n_batch = kernels::llama_cpp::kPromptBatch);
 
 // The positions a Session holds when asked for `requested` (SessionOptions::n_ctx): that many, or for 0
-// the model's training context, at most 4096 (4096 when the model does not say).
+// the model's training context, at most kDefaultMaxContext (that when the model does
+// not say).
 std::int64_t session_context(const ModelConfig& config, std::int64_t requested);
 
 }  // namespace ck
