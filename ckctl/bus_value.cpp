@@ -1,7 +1,6 @@
 #include "bus_value.h"
 
 #include "exit_status.h"
-#include "json_output.h"
 
 namespace ck::ckctl {
 namespace {
@@ -31,27 +30,23 @@ std::vector<std::string> strings_of(const BusValueMap& values, std::string_view 
   return get<std::vector<std::string>>(values, key);
 }
 
-std::string to_json(const BusValue& value) {
+Json to_json(const BusValue& value) {
   struct Visitor {
-    std::string operator()(std::monostate) const { return "null"; }
-    std::string operator()(const std::string& text) const { return json_string(text); }
-    std::string operator()(bool flag) const { return flag ? "true" : "false"; }
-    std::string operator()(int64_t number) const { return std::to_string(number); }
-    std::string operator()(uint64_t number) const { return std::to_string(number); }
-    std::string operator()(double number) const { return json_number(number); }
-    std::string operator()(const std::vector<std::string>& texts) const {
-      std::vector<std::string> elements;
-      for (const std::string& text : texts) elements.push_back(json_string(text));
-      return json_array(elements);
-    }
+    Json operator()(std::monostate) const { return nullptr; }
+    Json operator()(const std::string& text) const { return text; }
+    Json operator()(bool flag) const { return flag; }
+    Json operator()(int64_t number) const { return number; }
+    Json operator()(uint64_t number) const { return number; }
+    Json operator()(double number) const { return number; }
+    Json operator()(const std::vector<std::string>& texts) const { return Json::Array(texts.begin(), texts.end()); }
   };
   return std::visit(Visitor{}, value);
 }
 
-std::string to_json(const BusValueMap& values) {
-  JsonObject object;
-  for (const auto& [key, value] : values) object.add_json(key, to_json(value));
-  return object.str();
+Json to_json(const BusValueMap& values) {
+  Json::Object object;
+  for (const auto& [key, value] : values) object.emplace(key, to_json(value));
+  return object;
 }
 
 }  // namespace ck::ckctl

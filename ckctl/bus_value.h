@@ -9,6 +9,8 @@
 #include <variant>
 #include <vector>
 
+#include "ckernel/json/json.h"
+
 namespace ck::ckctl {
 
 // What ckctl reads from a variant: integers widen to 64 bits, object paths and signatures are strings,
@@ -27,9 +29,9 @@ uint64_t unsigned_of(const BusValueMap& values, std::string_view key);
 double double_of(const BusValueMap& values, std::string_view key);
 std::vector<std::string> strings_of(const BusValueMap& values, std::string_view key);
 
-// The value as JSON text (monostate becomes null).
-std::string to_json(const BusValue& value);
-// The whole map as one JSON object, keys in order.
-std::string to_json(const BusValueMap& values);
+// The value as JSON (monostate becomes null).
+Json to_json(const BusValue& value);
+// The whole map as one JSON object.
+Json to_json(const BusValueMap& values);
 
 }  // namespace ck::ckctl

@@ -5,13 +5,13 @@
 # ratios, their median over the rounds, and ckernel's shares of the measured limits.
 #
 #   LLAMA_BENCH=/path/to/llama-bench scripts/bench-side-by-side.sh OUT_DIR MODEL.gguf [MODEL.gguf ...]
-# Environment: ROUNDS (3), THREADS (1,2), CKBENCH (build/engine/tools/ckbench/ckbench).
+# Environment: ROUNDS (3), THREADS (1,2), CKBENCH (build/tools/ckbench/ckbench).
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 out=${1:?usage: bench-side-by-side.sh OUT_DIR MODEL.gguf [MODEL.gguf ...]}
 shift
 [ $# -gt 0 ] || { echo "bench-side-by-side.sh: no model given" >&2; exit 2; }
-ckbench=${CKBENCH:-$root/build/engine/tools/ckbench/ckbench}
+ckbench=${CKBENCH:-$root/build/tools/ckbench/ckbench}
 llama_bench=${LLAMA_BENCH:?set LLAMA_BENCH to a llama-bench binary built beside the project}
 mkdir -p "$out"
 for round in $(seq "${ROUNDS:-3}"); do

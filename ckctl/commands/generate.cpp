@@ -9,7 +9,6 @@
 #include "ckernel/api/sampling_limits.h"
 #include "commands.h"
 #include "human_text.h"
-#include "json_output.h"
 #include "number_argument.h"
 
 namespace ck::ckctl {
@@ -89,13 +88,12 @@ void run_generate(const CommandContext& context) {
   const BusValueMap stats = reply.read_dictionary();
 
   if (context.global.json) {
-    std::cout << JsonObject()
-                     .add("tenant", tenant)
-                     .add("model", model)
-                     .add("prompt", prompt)
-                     .add("text", text)
-                     .add_json("stats", to_json(stats))
-                     .str()
+    std::cout << Json(Json::Object{{"tenant", tenant},
+                                   {"model", model},
+                                   {"prompt", prompt},
+                                   {"text", text},
+                                   {"stats", to_json(stats)}})
+                     .dump()
               << "\n";
     return;
   }

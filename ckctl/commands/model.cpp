@@ -6,7 +6,6 @@
 #include "commands.h"
 #include "daemon_state.h"
 #include "human_text.h"
-#include "json_output.h"
 #include "load_progress.h"
 #include "number_argument.h"
 
@@ -53,16 +52,15 @@ void run_load(const CommandContext& context) {
 
   const BusValueMap model = read_properties(context.bus, object.c_str(), kModelInterface);
   if (context.global.json) {
-    std::cout << JsonObject()
-                     .add("tenant", tenant)
-                     .add("model", string_of(model, "Name"))
-                     .add("object", object)
-                     .add("load_seconds", seconds)
-                     .add("worker_pid", unsigned_of(model, "WorkerPid"))
-                     .add("threads", unsigned_of(model, "Threads"))
-                     .add("weight_bytes", unsigned_of(model, "WeightBytes"))
-                     .add("placement", string_of(model, "Placement"))
-                     .str()
+    std::cout << Json(Json::Object{{"tenant", tenant},
+                                   {"model", string_of(model, "Name")},
+                                   {"object", object},
+                                   {"load_seconds", seconds},
+                                   {"worker_pid", unsigned_of(model, "WorkerPid")},
+                                   {"threads", unsigned_of(model, "Threads")},
+                                   {"weight_bytes", unsigned_of(model, "WeightBytes")},
+                                   {"placement", string_of(model, "Placement")}})
+                     .dump()
               << "\n";
   } else {
     std::printf("loaded %s into tenant %s in %.2f s: %s of weights in %s; worker pid %llu, %llu threads\n",
@@ -81,7 +79,7 @@ void run_unload(const CommandContext& context) {
   call.arg(tenant).arg(name);
   context.bus.invoke(call, BusClient::Wait::kUntilDone);
   if (context.global.json) {
-    std::cout << JsonObject().add("tenant", tenant).add("model", name).add("unloaded", true).str() << "\n";
+    std::cout << Json(Json::Object{{"tenant", tenant}, {"model", name}, {"unloaded", true}}).dump() << "\n";
   } else {
     std::cout << "unloaded " << name << " from tenant " << tenant << "\n";
   }

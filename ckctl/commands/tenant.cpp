@@ -4,7 +4,6 @@
 #include "commands.h"
 #include "daemon_state.h"
 #include "human_text.h"
-#include "json_output.h"
 #include "memory_size.h"
 
 namespace ck::ckctl {
@@ -29,32 +28,30 @@ void run_create(const CommandContext& context) {
   call.arg(name).arg(context.text("cpus")).arg(context.text("mems")).arg(memory_bytes).arg(CallOptions{});
   const std::string object = context.bus.invoke(call).read_object_path();
   if (context.global.json) {
-    std::cout << JsonObject().add("tenant", name).add("object", object).str() << "\n";
+    std::cout << Json(Json::Object{{"tenant", name}, {"object", object}}).dump() << "\n";
   } else {
     std::cout << "created tenant " << name << " (cpus " << context.text("cpus") << ", memory "
               << (memory_bytes == kNoLimit ? "unlimited" : format_bytes(memory_bytes)) << ")\n";
   }
 }
 
-std::string tenant_json(const TenantState& tenant) {
-  std::vector<std::string> models;
-  for (const BusValueMap& model : tenant.models) models.push_back(json_string(string_of(model, "Name")));
-  return JsonObject()
-      .add("name", string_of(tenant.properties, "Name"))
-      .add("cpus", string_of(tenant.properties, "Cpus"))
-      .add("mems", string_of(tenant.properties, "Mems"))
-      .add("memory_limit", unsigned_of(tenant.properties, "MemoryLimit"))
-      .add("memory_usage", unsigned_of(tenant.properties, "MemoryUsage"))
-      .add_json("models", json_array(models))
-      .str();
+Json tenant_json(const TenantState& tenant) {
+  Json::Array models;
+  for (const BusValueMap& model : tenant.models) models.push_back(string_of(model, "Name"));
+  return Json::Object{{"name", string_of(tenant.properties, "Name")},
+                      {"cpus", string_of(tenant.properties, "Cpus")},
+                      {"mems", string_of(tenant.properties, "Mems")},
+                      {"memory_limit", unsigned_of(tenant.properties, "MemoryLimit")},
+                      {"memory_usage", unsigned_of(tenant.properties, "MemoryUsage")},
+                      {"models", std::move(models)}};
 }
 
 void run_list(const CommandContext& context) {
   const DaemonState state = read_daemon_state(context.bus);
   if (context.global.json) {
-    std::vector<std::string> tenants;
+    Json::Array tenants;
     for (const TenantState& tenant : state.tenants) tenants.push_back(tenant_json(tenant));
-    std::cout << json_array(tenants) << "\n";
+    std::cout << Json(std::move(tenants)).dump() << "\n";
     return;
   }
   std::printf("%-20s %-12s %-8s %-12s %-12s %s\n", "NAME", "CPUS", "MEMS", "LIMIT", "USAGE", "MODELS");
@@ -76,7 +73,7 @@ void run_remove(const CommandContext& context) {
   call.arg(name);
   context.bus.invoke(call, BusClient::Wait::kUntilDone);  // stops the tenant's workers first
   if (context.global.json) {
-    std::cout << JsonObject().add("tenant", name).add("removed", true).str() << "\n";
+    std::cout << Json(Json::Object{{"tenant", name}, {"removed", true}}).dump() << "\n";
   } else {
     std::cout << "removed tenant " << name << "\n";
   }
