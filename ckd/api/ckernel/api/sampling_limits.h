@@ -1,6 +1,6 @@
 // The allowed ranges of Generate's sampling options (docs/dbus-api.md): the one definition that ckd
 // enforces (InvalidArgument naming the option and its range) and that ckctl checks its arguments against
-// before sending. Header-only, because ckctl links no ckernel library.
+// before sending. Header-only, because ckctl links no ckd or engine code.
 #pragma once
 
 #include <cmath>
