@@ -11,7 +11,7 @@
 
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 std::set<std::string> proc_cpuinfo_flags() {
@@ -163,4 +163,4 @@ TEST(Topology, DescribeNamesEveryPart) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

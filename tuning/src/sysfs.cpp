@@ -9,7 +9,7 @@
 #include "ckernel/tuning/error.h"
 #include "file_descriptor.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 std::string read_text(const std::filesystem::path& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -66,4 +66,4 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   }
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

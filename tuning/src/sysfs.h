@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 // The whole file. Throws TuningError("open"/"read", path, errno text).
 std::string read_text(const std::filesystem::path& path);
@@ -24,4 +24,4 @@ std::uint64_t read_u64(const std::filesystem::path& path);
 // a different value). Throws TuningError("write", path, errno text).
 void write_text(const std::filesystem::path& path, const std::string& text);
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -14,7 +14,7 @@
 #include "cpuid_caches.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -221,4 +221,4 @@ std::string Topology::describe() const {
   return out.str();
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning
