@@ -54,7 +54,9 @@ std::uint64_t read_u64(const std::filesystem::path& path) {
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
-  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  // O_TRUNC as the shell's `>` does: sysfs and cgroupfs ignore it, and a regular file (a test's fake
+  // tree) then holds only the new value.
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (!fd) throw_errno("open", path.string());
   ssize_t written;
   do {
