@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <sstream>
 #include <utility>
 
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/id_list.h"
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
+#include "meminfo.h"
 #include "sysfs.h"
 
 namespace ckernel::tuning {
@@ -67,15 +67,9 @@ std::vector<std::uint64_t> supported_hugepage_sizes() {
 }
 
 std::uint64_t default_hugepage_size() {
-  std::istringstream meminfo(detail::read_text("/proc/meminfo"));
-  std::string key;
-  std::uint64_t value = 0;
-  std::string unit;
-  while (meminfo >> key >> value) {
-    std::getline(meminfo, unit);
-    if (key == "Hugepagesize:") return value * kKiB;
-  }
-  throw TuningError("read", "/proc/meminfo", "no Hugepagesize line: this kernel has no huge page support");
+  const std::filesystem::path meminfo = "/proc/meminfo";
+  if (const auto size = detail::meminfo_bytes(detail::read_text(meminfo), "Hugepagesize")) return *size;
+  throw TuningError("read", meminfo.string(), "no Hugepagesize line: this kernel has no huge page support");
 }
 
 fs::path node_hugepage_directory(int node, std::uint64_t page_size) {

@@ -1,0 +1,14 @@
+// The "Key: value kB" lines of /proc/meminfo and of a node's /sys/devices/system/node/nodeN/meminfo
+// (whose lines start "Node N "), read in one place.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+namespace ckernel::tuning::detail {
+
+// The value of key ("MemTotal", "Hugepagesize") in bytes, or nothing when no line names it.
+std::optional<std::uint64_t> meminfo_bytes(std::string_view text, std::string_view key);
+
+}  // namespace ckernel::tuning::detail
