@@ -7,9 +7,16 @@
 #include <charconv>
 
 #include "ckernel/tuning/error.h"
+#include "ckernel/tuning/host_paths.h"
 #include "file_descriptor.h"
 
 namespace ckernel::tuning::detail {
+
+std::filesystem::path sys_path(const std::filesystem::path& relative) { return host_paths().sys / relative; }
+
+std::filesystem::path proc_path(const std::filesystem::path& relative) {
+  return host_paths().proc / relative;
+}
 
 std::string read_text(const std::filesystem::path& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

@@ -20,8 +20,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-fs::path cpus_directory() { return fs::path("/sys/devices/system/cpu"); }
-fs::path nodes_directory() { return fs::path("/sys/devices/system/node"); }
+fs::path cpus_directory() { return detail::sys_path("devices/system/cpu"); }
+fs::path nodes_directory() { return detail::sys_path("devices/system/node"); }
 fs::path node_directory(int node) { return nodes_directory() / ("node" + std::to_string(node)); }
 
 int read_int_or(const fs::path& path, int fallback) {
@@ -122,7 +122,7 @@ NumaNode read_node(int id, const std::vector<CpuInfo>& cpus) {
   // machine's, which is then node 0's.
   auto meminfo = detail::try_read_text(node_directory(id) / "meminfo");
   if (!meminfo && id == 0 && !fs::exists(nodes_directory()))
-    meminfo = detail::try_read_text("/proc/meminfo");
+    meminfo = detail::try_read_text(detail::proc_path("meminfo"));
   if (meminfo) {
     node.memory_total_bytes = detail::meminfo_bytes(*meminfo, "MemTotal").value_or(0);
     node.memory_free_bytes = detail::meminfo_bytes(*meminfo, "MemFree").value_or(0);
