@@ -1,6 +1,8 @@
 // Topology of machines the test host is not, read from fake sysfs/procfs trees (fake_host.h).
 #include <gtest/gtest.h>
 
+#include "ckernel/tuning/error.h"
+#include "ckernel/tuning/numa_policy.h"
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 #include "fake_host.h"
@@ -159,6 +161,25 @@ TEST(FakeTopology, CachesFromSysfsAreListedOncePerInstance) {
   EXPECT_EQ(topology.caches[1].size_bytes, 2 * kMiB);
   EXPECT_EQ(topology.caches[2].shared_by, (IdList{0, 1, 2, 3}));
   EXPECT_EQ(topology.last_level_cache_bytes(), 32 * kMiB);
+}
+
+// What mbind, NodeLocalBuffer and map_weight_region check first: the refusal names the nodes and
+// those that have memory.
+TEST(FakeTopology, MemoryNodesThatDoNotExistOrHaveNoMemoryAreRefused) {
+  const FakeHost host;
+  two_node_four_cpu_machine(host);
+  host.nodes("0-1", "0");
+  EXPECT_NO_THROW(require_memory_nodes(IdList{0}, "test"));
+  const auto refusal = [](const IdList& nodes) {
+    try {
+      require_memory_nodes(nodes, "test");
+    } catch (const TuningError& error) {
+      return std::string(error.what());
+    }
+    return std::string("no error");
+  };
+  EXPECT_EQ(refusal(IdList{1}), "test: NUMA node 1 has no memory (nodes with memory: 0)");
+  EXPECT_EQ(refusal(IdList{0, 2, 3}), "test: NUMA nodes 2-3 do not exist (nodes with memory: 0)");
 }
 
 }  // namespace
