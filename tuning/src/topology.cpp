@@ -60,8 +60,8 @@ std::uint64_t parse_cache_size(std::string text) {
   }
 }
 
-// The node of each CPU, from the nodes' cpulist files (what libnuma's numa_node_of_cpu reads too). A
-// CPU no node lists, as on a kernel without NUMA, is on node 0.
+// The node of each CPU, from the nodes' cpulist files (libnuma's numa_node_of_cpu reads the same sets
+// as cpumap). A CPU no node lists, as on a kernel without NUMA, is on node 0.
 std::map<int, int> node_of_each_cpu(const IdList& nodes) {
   std::map<int, int> node_of;
   for (const int node : nodes.ids()) {
