@@ -15,7 +15,7 @@
 #include "names.h"
 #include "utf8_text.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 constexpr const char* kManagerInterface = "org.ckernel.Manager1";
@@ -617,4 +617,4 @@ void BusService::load_progress(const std::string& tenant, const std::string& mod
                      model.c_str(), done, total);
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -13,7 +13,7 @@
 #include "host.h"
 #include "manager.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class BusService final : public ChangeListener {
  public:
@@ -52,4 +52,4 @@ class BusService final : public ChangeListener {
   BusSlot object_manager_slot_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

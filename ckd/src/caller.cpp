@@ -6,7 +6,7 @@
 
 #include <string>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 Caller caller_for_uid(uid_t uid) {
   Caller caller{uid, static_cast<gid_t>(uid), {}};
@@ -23,4 +23,4 @@ Caller caller_for_uid(uid_t uid) {
   return caller;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

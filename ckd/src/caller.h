@@ -6,7 +6,7 @@
 
 #include <vector>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 struct Caller {
   uid_t uid = 0;
@@ -18,4 +18,4 @@ struct Caller {
 // entry keeps gid 0's rights only if it is root, else gets its own uid as group and no others.
 Caller caller_for_uid(uid_t uid);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

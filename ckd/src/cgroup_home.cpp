@@ -10,7 +10,7 @@
 #include "ckernel/tuning/cgroup_layout.h"
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -95,4 +95,4 @@ CgroupHome prepare_default_cgroup_home() {
   return {path, move_into_leaf(layout.find("memory")->mount_point, path)};
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

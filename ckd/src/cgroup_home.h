@@ -12,7 +12,7 @@
 
 #include <string>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // The leaf of the service cgroup that ckd's own process lives in on cgroup v2.
 inline constexpr const char* kDaemonLeaf = "_daemon";
@@ -29,4 +29,4 @@ struct CgroupHome {
 // the kernel refuses (e.g. the service cgroup was not delegated the cpuset controller).
 CgroupHome prepare_default_cgroup_home();
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

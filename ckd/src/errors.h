@@ -5,7 +5,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 namespace error_name {
 inline constexpr const char* kPermissionDenied = "org.ckernel.Error.PermissionDenied";
@@ -34,4 +34,4 @@ class DaemonError : public std::runtime_error {
   const char* name_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -7,7 +7,7 @@
 
 #include <memory>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 struct EventSourceRelease {
   void operator()(sd_event_source* source) const noexcept { sd_event_source_disable_unref(source); }
@@ -24,4 +24,4 @@ struct BusMessageRelease {
 };
 using BusMessage = std::unique_ptr<sd_bus_message, BusMessageRelease>;
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

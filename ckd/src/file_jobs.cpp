@@ -7,7 +7,7 @@
 #include <system_error>
 #include <utility>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 FileJobs::FileJobs(sd_event* loop) {
   event_fd_ = ::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
@@ -97,4 +97,4 @@ void FileJobs::deliver() {
   }
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -18,7 +18,7 @@
 
 #include "event_source.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class FileJobs {
  public:
@@ -69,4 +69,4 @@ class FileJobs {
   std::thread thread_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -7,7 +7,7 @@
 #include "errors.h"
 #include "log.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 GenerateCalls::GenerateCalls(sd_bus* bus, Manager& manager) : bus_(bus), manager_(manager) {
   // One match for every client that leaves the bus, not one per call or per caller: the bus limits the
@@ -98,4 +98,4 @@ void GenerateCalls::cancel(const std::string& request_id, const Caller& sender) 
   for (const CallId id : permitted) cancel_call(id, "Cancel from " + sender.unique_name);
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -14,7 +14,7 @@
 #include "loaded_model.h"
 #include "manager.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class GenerateCalls {
  public:
@@ -64,4 +64,4 @@ class GenerateCalls {
   BusSlot disconnections_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -8,7 +8,7 @@
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 using ck::Json;
 
@@ -123,4 +123,4 @@ Json Host::status() const {
   };
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

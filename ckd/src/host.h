@@ -20,7 +20,7 @@
 #include "hugepage_budget.h"
 #include "options.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class Host {
  public:
@@ -58,4 +58,4 @@ class Host {
   std::unique_ptr<tuning::ResidentFileStore> resident_files_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -11,7 +11,7 @@
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 namespace fs = std::filesystem;
 
@@ -148,4 +148,4 @@ void HugePageBudget::write_ledger() const {
   fs::rename(temporary, ledger_, error);
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

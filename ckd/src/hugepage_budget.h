@@ -14,7 +14,7 @@
 
 #include "ckernel/tuning/id_list.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class HugePageBudget {
  public:
@@ -52,4 +52,4 @@ class HugePageBudget {
   std::map<int, std::uint64_t> reserved_by_node_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

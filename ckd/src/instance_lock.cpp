@@ -8,7 +8,7 @@
 #include <stdexcept>
 #include <system_error>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 InstanceLock::InstanceLock(const std::filesystem::path& runtime_dir) {
   std::filesystem::create_directories(runtime_dir);
@@ -26,4 +26,4 @@ InstanceLock::InstanceLock(const std::filesystem::path& runtime_dir) {
 
 InstanceLock::~InstanceLock() { ::close(fd_); }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -5,7 +5,7 @@
 
 #include <filesystem>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class InstanceLock {
  public:
@@ -19,4 +19,4 @@ class InstanceLock {
   int fd_ = -1;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

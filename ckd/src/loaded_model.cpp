@@ -15,7 +15,7 @@
 
 #include "log.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 constexpr std::uint64_t kFirstBackoffUsec = 100'000;
@@ -405,4 +405,4 @@ void LoadedModel::set_state(ModelState state) {
   if (environment_.on_change) environment_.on_change();
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -21,7 +21,7 @@
 #include "worker_process.h"
 #include "worker_protocol.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // How long a generate request waits for a model that is loading or restarting (docs/dbus-api.md), e.g.
 // right after ckd restarted, before it gets org.ckernel.Error.Timeout.
@@ -145,4 +145,4 @@ class LoadedModel {
   std::deque<Pending> queue_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

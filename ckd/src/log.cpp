@@ -5,7 +5,7 @@
 #include <cstdio>
 #include <string>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 LogLevel threshold = LogLevel::info;
@@ -33,4 +33,4 @@ void log(LogLevel level, std::string_view message) {
   std::fprintf(stderr, "%sckd: %.*s\n", prefix(level), static_cast<int>(message.size()), message.data());
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

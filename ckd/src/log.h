@@ -5,9 +5,9 @@
 
 #include "options.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 void set_log_level(LogLevel level);
 void log(LogLevel level, std::string_view message);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -23,7 +23,7 @@
 
 namespace {
 
-namespace daemon = ckernel::daemon;
+namespace daemon = ck::daemon;
 
 void check(int result, const char* what) {
   if (result < 0) throw std::system_error(-result, std::generic_category(), what);

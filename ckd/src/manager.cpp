@@ -14,7 +14,7 @@
 #include "names.h"
 #include "state_file.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 using ck::Json;
 
@@ -569,4 +569,4 @@ int Manager::on_deferred(sd_event_source*, void* self) {
   return 0;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

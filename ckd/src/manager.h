@@ -25,7 +25,7 @@
 #include "tenant.h"
 #include "worker_process.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // What the bus side hears about, to emit signals and property changes.
 class ChangeListener {
@@ -123,4 +123,4 @@ class Manager {
   FileJobs file_jobs_;  // last: its thread stops before anything it reports to goes away
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -18,7 +18,7 @@
 #include "ckernel/tuning/memory_mapping.h"
 #include "errors.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 // The calling thread's file-system identity becomes the caller's for as long as this lives. Linux keeps
@@ -110,4 +110,4 @@ ModelFootprint probe_model(const ModelFile& file, unsigned context) {
   return footprint;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

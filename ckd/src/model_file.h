@@ -10,7 +10,7 @@
 
 #include "caller.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class ModelFile {
  public:
@@ -44,4 +44,4 @@ struct ModelFootprint {
 // with the engine's message.
 ModelFootprint probe_model(const ModelFile& file, unsigned context);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

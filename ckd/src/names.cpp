@@ -9,7 +9,7 @@
 
 #include "errors.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 bool is_name_character(char c) {
@@ -61,4 +61,4 @@ std::string model_path(const std::string& tenant, const std::string& model) {
   return encoded_child(tenant_path(tenant) + "/model", model);
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -4,7 +4,7 @@
 #include <string>
 #include <string_view>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // Throws DaemonError(InvalidArgument) unless name is 1-64 characters of [A-Za-z0-9_.-] starting with a
 // letter or digit. `what` is "tenant" or "model", for the message. A tenant name becomes a cgroup
@@ -18,4 +18,4 @@ inline constexpr const char* kTenantPathPrefix = "/org/ckernel/Manager1/tenant";
 std::string tenant_path(const std::string& tenant);
 std::string model_path(const std::string& tenant, const std::string& model);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -6,7 +6,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 namespace po = boost::program_options;
@@ -112,4 +112,4 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   return parsed;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

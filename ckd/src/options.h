@@ -7,7 +7,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 enum class LogLevel { error, warning, info, debug };
 
@@ -35,4 +35,4 @@ struct ParsedOptions {
 // Throws std::invalid_argument with a message naming the bad option or config file line.
 ParsedOptions parse_options(int argc, const char* const* argv);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

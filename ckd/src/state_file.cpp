@@ -11,7 +11,7 @@
 
 #include "ckernel/json/json.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 using ck::Json;
 using ck::JsonError;
@@ -126,4 +126,4 @@ DaemonState load_state(const fs::path& file) {
   }
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

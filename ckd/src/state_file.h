@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 struct TenantRecord {
   std::string name;
@@ -46,4 +46,4 @@ void save_state(const std::filesystem::path& file, const DaemonState& state);
 // is unreadable or malformed.
 DaemonState load_state(const std::filesystem::path& file);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

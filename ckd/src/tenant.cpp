@@ -6,7 +6,7 @@
 #include "log.h"
 #include "names.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 tuning::IdList parse_list(const std::string& text, const char* what) {
@@ -59,4 +59,4 @@ std::string default_cgroup_parent() {
   return home.tenant_parent;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

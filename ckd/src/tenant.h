@@ -15,7 +15,7 @@
 #include "loaded_model.h"
 #include "state_file.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 struct HostCapacity {
   tuning::IdList cpus;   // online
@@ -53,4 +53,4 @@ struct Tenant {
 // /proc/self/cgroup ends in ".service"), else "ckernel".
 std::string default_cgroup_parent();
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

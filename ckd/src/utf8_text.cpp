@@ -4,7 +4,7 @@
 
 #include "ckernel/json/utf8.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
@@ -51,4 +51,4 @@ std::string Utf8Assembler::finish() {
   return std::string(kReplacement);
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // `text` with each maximal ill-formed subpart (Unicode 3.9) replaced by one U+FFFD.
 std::string valid_utf8(std::string_view text);
@@ -24,4 +24,4 @@ class Utf8Assembler {
   std::string pending_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -7,7 +7,7 @@
 #include <cerrno>
 #include <system_error>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 void send_message(int fd, const WorkerMessage& message) {
   const std::vector<std::byte> frame = encode_frame(message);
@@ -39,4 +39,4 @@ std::optional<WorkerMessage> receive_message(int fd, FrameDecoder& decoder) {
   }
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -6,7 +6,7 @@
 
 #include "worker_protocol.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // Writes one whole frame; throws std::system_error when the peer is gone.
 void send_message(int fd, const WorkerMessage& message);
@@ -15,4 +15,4 @@ void send_message(int fd, const WorkerMessage& message);
 // malformed frame or a socket closed in the middle of one, std::system_error on a read error.
 std::optional<WorkerMessage> receive_message(int fd, FrameDecoder& decoder);
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -20,7 +20,7 @@
 #include <system_error>
 #include <utility>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 [[noreturn]] void throw_system_error(const std::string& what, int error_number = errno) {
@@ -218,4 +218,4 @@ std::filesystem::path default_worker_path() {
   return std::filesystem::path(CKD_LIBEXEC_DIR) / "ckd-worker";
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -14,7 +14,7 @@
 
 #include "ckernel/tuning/id_list.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 // The unprivileged identity workers run as; unset: they stay root.
 struct WorkerIdentity {
@@ -64,4 +64,4 @@ class WorkerProcess {
 // ckd-worker next to the running ckd, else in the installed libexec directory.
 std::filesystem::path default_worker_path();
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

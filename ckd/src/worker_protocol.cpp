@@ -3,7 +3,7 @@
 #include <bit>
 #include <cstring>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 class Writer {
@@ -169,4 +169,4 @@ std::optional<WorkerMessage> FrameDecoder::next() {
   return message;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

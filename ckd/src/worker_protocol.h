@@ -18,7 +18,7 @@
 #include <variant>
 #include <vector>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 struct GenerateRequest {
   std::string prompt;
@@ -103,4 +103,4 @@ class FrameDecoder {
   std::vector<std::byte> buffer_;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -2,7 +2,7 @@
 
 #include <exception>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 HeartbeatThread::HeartbeatThread(WorkerLink& link)
     : link_(link), thread_([this](std::stop_token stop) { run(stop); }) {}
@@ -24,4 +24,4 @@ void HeartbeatThread::run(std::stop_token stop) {
   }
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -9,7 +9,7 @@
 
 #include "worker_link.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class HeartbeatThread {
  public:
@@ -27,4 +27,4 @@ class HeartbeatThread {
   std::jthread thread_;  // last: starts once the members it uses exist
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

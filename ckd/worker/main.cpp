@@ -27,8 +27,8 @@
 
 namespace {
 
-namespace daemon = ckernel::daemon;
-namespace tuning = ckernel::tuning;
+namespace daemon = ck::daemon;
+namespace tuning = ck::tuning;
 
 struct WorkerOptions {
   int socket_fd = -1;

@@ -8,7 +8,7 @@
 
 #include "worker_channel.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 void WorkerLink::send(const WorkerMessage& message) {
   const std::lock_guard lock(send_lock_);
@@ -39,4 +39,4 @@ std::vector<WorkerMessage> WorkerLink::receive_arrived() {
   return arrived;
 }
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

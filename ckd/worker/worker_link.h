@@ -9,7 +9,7 @@
 
 #include "worker_protocol.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 
 class WorkerLink {
  public:
@@ -32,4 +32,4 @@ class WorkerLink {
   bool closed_ = false;
 };
 
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -23,7 +23,7 @@
 #include "ckernel/tuning/hugetlbfs_mount.h"
 #include "host_state.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -372,4 +372,4 @@ TEST_F(DaemonBusTest, OnlyRootAndGroupCkernelMayChangeState) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

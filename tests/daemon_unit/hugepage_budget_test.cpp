@@ -15,7 +15,7 @@
 #include "ckernel/tuning/units.h"
 #include "host_state.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -91,4 +91,4 @@ TEST_F(HugePageBudgetTest, TheNextInstanceGivesBackWhatAKilledOneRecorded) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 using namespace std::chrono_literals;
@@ -79,4 +79,4 @@ TEST_F(LoadingModel, AFailedLoadEndsTheWaitingRequestsAndRefusesNewOnes) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

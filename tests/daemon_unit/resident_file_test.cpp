@@ -18,7 +18,7 @@
 #include "ckernel/tuning/units.h"
 #include "host_state.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -116,4 +116,4 @@ TEST_F(ResidentFileTest, AMissingFileIsAnErrorNamingIt) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -8,7 +8,7 @@
 
 #include "ckernel/json/json.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 namespace fs = std::filesystem;
@@ -72,4 +72,4 @@ TEST_F(StateFileTest, CorruptFileIsAnErrorNamingTheFile) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 TEST(DaemonUtf8, ValidTextPassesUnchanged) {
@@ -56,4 +56,4 @@ TEST(DaemonUtf8, AssemblerHoldsACharacterSplitOverPieces) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

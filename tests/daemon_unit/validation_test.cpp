@@ -4,7 +4,7 @@
 #include "names.h"
 #include "tenant.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 using tuning::IdList;
@@ -95,4 +95,4 @@ TEST_F(TenantValidation, MessagesNameWhatToChange) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

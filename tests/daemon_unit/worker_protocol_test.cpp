@@ -8,7 +8,7 @@
 
 #include "worker_channel.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 std::vector<WorkerMessage> every_kind() {
@@ -87,4 +87,4 @@ TEST(WorkerProtocol, ChannelCarriesMessagesOverASocketpairAndReportsTheEnd) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -16,7 +16,7 @@
 #include "worker_channel.h"
 #include "worker_protocol.h"
 
-namespace ckernel::daemon {
+namespace ck::daemon {
 namespace {
 
 using Clock = std::chrono::steady_clock;
@@ -149,4 +149,4 @@ TEST(DaemonWorker, ACancelWithNothingRunningIsIgnored) {
 }
 
 }  // namespace
-}  // namespace ckernel::daemon
+}  // namespace ck::daemon

@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 CgroupLayout layout_of(std::initializer_list<std::pair<const char*, CgroupVersion>> controllers) {
@@ -41,4 +41,4 @@ TEST(CgroupLayout, V1WhenAnyTenantControllerIsOnV1OrMissing) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

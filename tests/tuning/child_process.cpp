@@ -9,7 +9,7 @@
 #include <cerrno>
 #include <stdexcept>
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 ChildProcess::ChildProcess(std::function<int(int report_fd)> body) {
   int start_pipe[2];
@@ -96,4 +96,4 @@ void ChildProcess::kill(int signal) {
   if (!status_) ::kill(pid_, signal);
 }
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

@@ -9,7 +9,7 @@
 #include <optional>
 #include <string>
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 class ChildProcess {
  public:
@@ -35,4 +35,4 @@ class ChildProcess {
   std::optional<int> status_;
 };
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

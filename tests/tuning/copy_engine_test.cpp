@@ -14,7 +14,7 @@
 #include "ckernel/tuning/placement.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 // A pattern no page or chunk boundary repeats, so misplaced data cannot go unnoticed.
@@ -146,4 +146,4 @@ TEST(CpuCopyEngine, RefusesOverlappingRanges) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -13,7 +13,7 @@
 #include "ckernel/tuning/units.h"
 #include "fake_dsa_device.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 using testing::FakeDsaDevice;
@@ -307,4 +307,4 @@ TEST(DsaCopyEngine, StatusTextsAreReadable) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

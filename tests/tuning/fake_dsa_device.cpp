@@ -2,7 +2,7 @@
 
 #include <cstring>
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 namespace {
 
 constexpr std::size_t kSlots = 4096 / sizeof(dsa_hw_desc);
@@ -181,4 +181,4 @@ void FakeDsaDevice::run_batch(const dsa_hw_desc& descriptor) {
   complete(descriptor, executed_[log_position].status, static_cast<std::uint32_t>(descriptor.desc_count));
 }
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

@@ -14,7 +14,7 @@
 
 #include "ckernel/tuning/dsa_portal.h"
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 class FakeDsaDevice final : public WorkQueuePortal {
  public:
@@ -89,4 +89,4 @@ class FakeDsaDevice final : public WorkQueuePortal {
   std::size_t refusals_ = 0;
 };
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

@@ -8,7 +8,7 @@
 
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 namespace {
 
 namespace fs = std::filesystem;
@@ -89,4 +89,4 @@ void FakeHost::node_pool(int node, std::uint64_t page_size, std::uint64_t total,
   write(directory / "surplus_hugepages", std::to_string(surplus) + "\n");
 }
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

@@ -10,7 +10,7 @@
 
 #include "ckernel/tuning/host_paths.h"
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 class FakeHost {
  public:
@@ -46,4 +46,4 @@ class FakeHost {
   ScopedHostPaths paths_;
 };
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

@@ -7,7 +7,7 @@
 #include "ckernel/tuning/units.h"
 #include "fake_host.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 using testing::FakeHost;
@@ -157,4 +157,4 @@ TEST(FakeHugePages, ZeroPagesWriteNothingAndMovedFromOwnsNothing) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

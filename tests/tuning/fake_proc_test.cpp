@@ -10,7 +10,7 @@
 #include "ckernel/tuning/units.h"
 #include "fake_host.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 using testing::FakeHost;
@@ -104,4 +104,4 @@ TEST(FakeSmaps, CountersOfTheMappingHoldingTheAddress) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -7,7 +7,7 @@
 #include "ckernel/tuning/units.h"
 #include "fake_host.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 using testing::FakeHost;
@@ -183,4 +183,4 @@ TEST(FakeTopology, MemoryNodesThatDoNotExistOrHaveNoMemoryAreRefused) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

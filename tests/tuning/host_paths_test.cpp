@@ -3,7 +3,7 @@
 
 #include <gtest/gtest.h>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 TEST(HostPaths, TheRealHostByDefault) {
@@ -28,4 +28,4 @@ TEST(HostPaths, OverridesNestAndRestore) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -12,7 +12,7 @@
 #include <sstream>
 #include <thread>
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 namespace {
 
 namespace fs = std::filesystem;
@@ -236,4 +236,4 @@ HostStateSnapshot HostStateSnapshot::parse(std::string_view text) {
   return snapshot;
 }
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

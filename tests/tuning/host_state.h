@@ -10,7 +10,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 // Everything the tests create lives under these names, so cleanup never touches anything else.
 inline constexpr std::string_view kTestCgroupParent = "ckernel-test";
@@ -36,4 +36,4 @@ struct HostStateSnapshot {
   static HostStateSnapshot parse(std::string_view text);
 };
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

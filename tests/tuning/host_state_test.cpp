@@ -13,7 +13,7 @@
 #include "ckernel/tuning/units.h"
 #include "test_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 using testing::ChildProcess;
@@ -73,4 +73,4 @@ TEST(HostState, SurvivesASerializationRoundTrip) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

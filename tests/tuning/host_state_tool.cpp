@@ -10,7 +10,7 @@
 
 #include "host_state.h"
 
-using ckernel::tuning::testing::HostStateSnapshot;
+using ck::tuning::testing::HostStateSnapshot;
 
 int main(int argc, char** argv) {
   if (argc != 3 || (std::string(argv[1]) != "save" && std::string(argv[1]) != "restore")) {
@@ -26,7 +26,7 @@ int main(int argc, char** argv) {
       clean.cgroup_directories.clear();
       clean.test_root_entries.clear();
       std::erase_if(clean.hugetlbfs_mounts, [](const std::string& point) {
-        return point.starts_with(ckernel::tuning::testing::kTestRoot);
+        return point.starts_with(ck::tuning::testing::kTestRoot);
       });
       for (const std::string& action : clean.restore())
         std::cout << "cleared stale test state: " << action << "\n";

@@ -15,7 +15,7 @@
 #include "ckernel/tuning/units.h"
 #include "test_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -208,4 +208,4 @@ TEST(HugePageFile, ShortPoolFailsAtMapTimeNotAtFirstTouch) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

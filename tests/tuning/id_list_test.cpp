@@ -4,7 +4,7 @@
 
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 TEST(IdList, ParsesTheKernelListFormat) {
@@ -52,4 +52,4 @@ TEST(IdList, MalformedTextIsRefusedWithTheText) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -10,7 +10,7 @@
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 std::string node7_refusal(const std::string& call) {
@@ -90,4 +90,4 @@ TEST(NumaPolicy, MalformedPoliciesAreRefused) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

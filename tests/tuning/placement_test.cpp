@@ -14,7 +14,7 @@
 #include "ckernel/tuning/units.h"
 #include "test_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -102,4 +102,4 @@ TEST(Placement, RefusesANodeThatDoesNotExist) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -19,7 +19,7 @@
 #include "ckernel/tuning/units.h"
 #include "test_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -299,4 +299,4 @@ TEST(CgroupLayout, MatchesTheMountTable) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -10,7 +10,7 @@
 
 namespace {
 
-using ckernel::tuning::testing::HostStateSnapshot;
+using ck::tuning::testing::HostStateSnapshot;
 
 class HostStateEnvironment : public ::testing::Environment {
  public:

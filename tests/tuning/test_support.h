@@ -17,7 +17,7 @@
                       "cgroups); CI runs this suite as root";                       \
   } while (0)
 
-namespace ckernel::tuning::testing {
+namespace ck::tuning::testing {
 
 // A fresh path under the test root for this test ("/tmp/ckernel-tuning-test/<suite>.<test>/<leaf>").
 inline std::filesystem::path test_path(const std::string& leaf) {
@@ -33,4 +33,4 @@ inline void remove_test_directory(const std::filesystem::path& test_directory) {
   std::filesystem::remove(kTestRoot, ignored);  // only succeeds when empty
 }
 
-}  // namespace ckernel::tuning::testing
+}  // namespace ck::tuning::testing

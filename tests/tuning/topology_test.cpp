@@ -12,7 +12,7 @@
 
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 std::set<std::string> proc_cpuinfo_flags() {
@@ -180,4 +180,4 @@ TEST(Topology, DescribeNamesEveryPart) {
 }
 
 }  // namespace
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

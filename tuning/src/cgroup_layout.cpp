@@ -9,7 +9,7 @@
 
 #include "libcgroup_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 // cpuacct exists only on v1; on v2 the cpu controller's cpu.stat carries the usage.
@@ -59,4 +59,4 @@ CgroupLayout detect_cgroup_layout() {
   return layout;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -9,7 +9,7 @@
 #include "ckernel/tuning/dsa_inventory.h"
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 void CopyEngine::copy(void* dst, const void* src, std::size_t bytes, const CopyProgress& progress) {
   const auto d = reinterpret_cast<std::uintptr_t>(dst);
@@ -54,4 +54,4 @@ CopyEngineChoice choose_copy_engine(const CopyEngineOptions& options) {
   return choice;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

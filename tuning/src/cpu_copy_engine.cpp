@@ -9,7 +9,7 @@
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 // Streaming stores pay off once the destination would not stay in the last-level cache anyway. The
@@ -98,4 +98,4 @@ void CpuCopyEngine::copy_bytes(void* dst, const void* src, std::size_t bytes, co
   report(bytes);
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -4,7 +4,7 @@
 
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 namespace {
 
 const char* cache_type_name(unsigned type) {
@@ -64,4 +64,4 @@ std::vector<CacheInfo> caches_from_cpuid() {
   return amd_legacy_caches();
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -5,10 +5,10 @@
 
 #include "ckernel/tuning/topology.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 // The caches of the CPU this runs on. cpuid does not say which CPU ids share a cache, so shared_by is
 // left empty ("unknown").
 std::vector<CacheInfo> caches_from_cpuid();
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

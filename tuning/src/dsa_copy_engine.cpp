@@ -9,7 +9,7 @@
 #include "ckernel/tuning/error.h"
 #include "dsa_jobs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 using detail::Job;
 using detail::Piece;
@@ -279,4 +279,4 @@ void DsaCopyEngine::copy_bytes(void* dst, const void* src, std::size_t bytes, co
   copy.run(static_cast<std::byte*>(dst), static_cast<const std::byte*>(src));
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

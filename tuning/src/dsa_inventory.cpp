@@ -7,7 +7,7 @@
 
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 struct AccfgContextRelease {
@@ -72,4 +72,4 @@ DsaInventory discover_dsa_devices() {
   return inventory;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <cstring>
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 namespace {
 
@@ -84,9 +84,9 @@ std::unique_ptr<Job> batch_job(std::span<const Piece> pieces) {
   return job;
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 std::string dsa_status_text(std::uint8_t status) {
   switch (status & DSA_COMP_STATUS_MASK) {
@@ -135,4 +135,4 @@ std::string dsa_status_text(std::uint8_t status) {
   }
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -11,7 +11,7 @@
 
 #include "ckernel/tuning/dsa_portal.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 // Descriptor lists must be 64-byte aligned and completion records at least 32-byte aligned; one
 // cache line each also keeps the device's record writes off the lines the CPU polls for other jobs.
@@ -59,4 +59,4 @@ void fault_in(std::uint64_t address, bool for_write);
 std::uint64_t address_of(const volatile void* pointer);
 std::string hex(std::uint64_t value);
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

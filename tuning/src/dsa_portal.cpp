@@ -7,7 +7,7 @@
 
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 constexpr std::size_t kPortalSize = 4096;
@@ -101,4 +101,4 @@ PortalChoice open_dsa_portal(const DsaInventory& inventory, const ck::kernels::C
   return choice;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -3,7 +3,7 @@
 #include <cerrno>
 #include <cstring>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 std::string compose(const std::string& call, const std::string& path, const std::string& reason) {
@@ -41,4 +41,4 @@ std::string errno_text(int error_number) {
   return description;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -5,7 +5,7 @@
 
 #include <utility>
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 class FileDescriptor {
  public:
@@ -34,4 +34,4 @@ class FileDescriptor {
   int fd_ = -1;
 };
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 HostPaths& current_host_paths() noexcept {
@@ -19,4 +19,4 @@ ScopedHostPaths::ScopedHostPaths(HostPaths paths)
 
 ScopedHostPaths::~ScopedHostPaths() { current_host_paths() = std::move(previous_); }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

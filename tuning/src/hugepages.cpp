@@ -11,7 +11,7 @@
 #include "meminfo.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -155,4 +155,4 @@ std::string HugePageReservation::summary() const {
          " granted (the kernel could not allocate more contiguous memory on this node)";
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

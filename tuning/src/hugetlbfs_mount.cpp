@@ -17,7 +17,7 @@
 #include "ckernel/tuning/units.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -195,4 +195,4 @@ std::vector<fs::path> hugetlbfs_mount_points() {
   return points;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -6,7 +6,7 @@
 
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 // Ids beyond this are certainly a typo or garbage; it also bounds the memory a range can expand to.
@@ -103,4 +103,4 @@ IdList IdList::union_with(const IdList& other) const {
   return IdList(std::move(out));
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -11,7 +11,7 @@
 
 #include "ckernel/tuning/error.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 namespace {
 
 // libcgroup keeps its last errno per thread, so the text must be taken right after the failed call.
@@ -178,4 +178,4 @@ std::string cgroup_directory(const std::string& name, const std::string& control
   return std::string(raw) + "/" + name;
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

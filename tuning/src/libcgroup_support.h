@@ -10,7 +10,7 @@
 
 struct cgroup;
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 // cgroup_init once per process (libcgroup reads the mount table there).
 void ensure_libcgroup_initialized();
@@ -53,4 +53,4 @@ std::string current_cgroup(pid_t pid, const std::string& controller);
 // <mount point of the controller>/<name>, for messages and existence checks.
 std::string cgroup_directory(const std::string& name, const std::string& controller);
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -4,7 +4,7 @@
 
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 namespace {
 
 std::string_view skip_blanks(std::string_view text) {
@@ -40,4 +40,4 @@ std::optional<std::uint64_t> meminfo_bytes(std::string_view text, std::string_vi
   return std::nullopt;
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -19,7 +19,7 @@
 #include "file_descriptor.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -173,4 +173,4 @@ void populate(void* address, std::size_t length, bool for_write) {
   }
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -13,7 +13,7 @@
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 struct BitmaskRelease {
@@ -234,4 +234,4 @@ NodeLocalBuffer::~NodeLocalBuffer() {
   if (data_ != nullptr) numa_free(data_, size_);
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -12,7 +12,7 @@
 #include "ckernel/tuning/units.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -147,4 +147,4 @@ WeightRegion map_weight_region(const WeightRegionRequest& request) {
   return region;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

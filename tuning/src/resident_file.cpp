@@ -16,7 +16,7 @@
 #include "ckernel/tuning/units.h"
 #include "file_descriptor.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -138,4 +138,4 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
                                               "page cache (" + why_not_hugetlbfs + ")");
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -14,7 +14,7 @@
 
 #include "ckernel/tuning/cgroup_layout.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -136,4 +136,4 @@ bool group_exists(const std::string& group) {
                      [&group](const fs::path& root) { return fs::exists(root / group); });
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -8,7 +8,7 @@
 #include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/cpu_copy_engine.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 // dst is 64-byte aligned and bytes a multiple of 64. Four cache lines per iteration keep several loads
@@ -91,4 +91,4 @@ void streaming_copy(void* dst, const void* src, std::size_t bytes, StreamingStor
   std::memcpy(out + head + body, in + head + body, bytes - head - body);
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

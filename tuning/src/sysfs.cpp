@@ -10,7 +10,7 @@
 #include "ckernel/tuning/host_paths.h"
 #include "file_descriptor.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 std::filesystem::path sys_path(const std::filesystem::path& relative) { return host_paths().sys / relative; }
 
@@ -75,4 +75,4 @@ void write_text(const std::filesystem::path& path, const std::string& text) {
   }
 }
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -6,7 +6,7 @@
 #include <optional>
 #include <string>
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 // A path below the sysfs or procfs root in force (host_paths.h): sys_path("devices/system/node") is
 // /sys/devices/system/node on the real host. Every path the library reads or writes itself starts here.
@@ -29,4 +29,4 @@ std::uint64_t read_u64(const std::filesystem::path& path);
 // a different value). Throws TuningError("write", path, errno text).
 void write_text(const std::filesystem::path& path, const std::string& text);
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -11,7 +11,7 @@
 #include "libcgroup_support.h"
 #include "tenant_validation.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -231,4 +231,4 @@ void TenantSlice::remove() {
   created_parents_.clear();
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -9,7 +9,7 @@
 #include "ckernel/tuning/topology.h"
 #include "libcgroup_support.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace detail {
 namespace {
 
@@ -113,4 +113,4 @@ std::vector<TenantCpus> list_tenant_cpus(const std::string& parent) {
   return tenants;
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

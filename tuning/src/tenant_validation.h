@@ -7,7 +7,7 @@
 
 #include "ckernel/tuning/tenant_slice.h"
 
-namespace ckernel::tuning::detail {
+namespace ck::tuning::detail {
 
 inline constexpr const char* kCreateTenant = "TenantSlice::create";
 
@@ -23,4 +23,4 @@ void validate_against_other_tenants(const TenantSpec& spec, const std::string& g
 // A control file's content without the trailing newline.
 std::string trimmed(std::string text);
 
-}  // namespace ckernel::tuning::detail
+}  // namespace ck::tuning::detail

@@ -15,7 +15,7 @@
 #include "meminfo.h"
 #include "sysfs.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -236,4 +236,4 @@ std::string Topology::describe() const {
   return out.str();
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

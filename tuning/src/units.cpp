@@ -1,6 +1,6 @@
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 std::string format_bytes(std::uint64_t bytes) {
   if (bytes != 0 && bytes % kGiB == 0) return std::to_string(bytes / kGiB) + " GiB";
@@ -9,4 +9,4 @@ std::string format_bytes(std::uint64_t bytes) {
   return std::to_string(bytes) + " bytes";
 }
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

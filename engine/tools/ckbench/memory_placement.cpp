@@ -12,7 +12,7 @@
 namespace ck::bench {
 namespace {
 
-namespace tuning = ckernel::tuning;
+namespace tuning = ck::tuning;
 namespace fs = std::filesystem;
 
 constexpr uint64_t kHugePage = uint64_t{2} << 20;

@@ -33,9 +33,9 @@ class HugePageMemory {
   std::string reservation_summary() const { return reservation_.summary(); }
 
  private:
-  ckernel::tuning::HugePageReservation reservation_;
-  ckernel::tuning::HugetlbfsMount mount_;
-  std::unique_ptr<ckernel::tuning::CopyEngine> copy_engine_;
+  ck::tuning::HugePageReservation reservation_;
+  ck::tuning::HugetlbfsMount mount_;
+  std::unique_ptr<ck::tuning::CopyEngine> copy_engine_;
   std::shared_ptr<BufferAllocator> allocator_;
 };
 

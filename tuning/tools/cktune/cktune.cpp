@@ -24,7 +24,7 @@
 namespace {
 
 namespace po = boost::program_options;
-using namespace ckernel::tuning;
+using namespace ck::tuning;
 
 constexpr int kExitFailed = 1;  // the host refused or failed (the message says what)
 constexpr int kExitUsage = 2;   // bad arguments; nothing was done

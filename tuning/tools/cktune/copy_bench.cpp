@@ -13,7 +13,7 @@
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
 
-namespace ckernel::tuning::cktune {
+namespace ck::tuning::cktune {
 namespace {
 
 // The best of `repeat` runs, in decimal GB/s of bytes copied.
@@ -69,4 +69,4 @@ int copy_bench(const CopyBenchOptions& options) {
   return 0;
 }
 
-}  // namespace ckernel::tuning::cktune
+}  // namespace ck::tuning::cktune

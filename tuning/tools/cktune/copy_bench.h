@@ -3,7 +3,7 @@
 
 #include <cstddef>
 
-namespace ckernel::tuning::cktune {
+namespace ck::tuning::cktune {
 
 struct CopyBenchOptions {
   std::size_t mib = 1024;  // size of each of the two buffers
@@ -13,4 +13,4 @@ struct CopyBenchOptions {
 // Prints one line per measurement; returns the exit status (1 when a copy differs from its source).
 int copy_bench(const CopyBenchOptions& options);
 
-}  // namespace ckernel::tuning::cktune
+}  // namespace ck::tuning::cktune

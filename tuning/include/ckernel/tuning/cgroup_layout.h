@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 enum class CgroupVersion { v1, v2 };
 
@@ -30,4 +30,4 @@ struct CgroupLayout {
 // Asks libcgroup where each tenant controller is mounted and statfs what the mount is.
 CgroupLayout detect_cgroup_layout();
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

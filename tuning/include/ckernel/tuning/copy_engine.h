@@ -8,7 +8,7 @@
 #include <memory>
 #include <string>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 // Called on the thread that called copy(), as pieces finish, with non-decreasing bytes_done; the last
 // call has bytes_done == bytes_total. An exception thrown here stops the copy and propagates.
@@ -51,4 +51,4 @@ struct CopyEngineChoice {
 // DSA when a device has an enabled user work queue this process can open and submit to, else the CPU.
 CopyEngineChoice choose_copy_engine(const CopyEngineOptions& options = {});
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

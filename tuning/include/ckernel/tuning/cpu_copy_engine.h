@@ -9,7 +9,7 @@
 
 #include "ckernel/tuning/copy_engine.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 enum class StreamingStores { none, avx2, avx512 };
 std::string_view to_string(StreamingStores stores);
@@ -49,4 +49,4 @@ class CpuCopyEngine final : public CopyEngine {
 // visible to other threads once this returns.
 void streaming_copy(void* dst, const void* src, std::size_t bytes, StreamingStores stores);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

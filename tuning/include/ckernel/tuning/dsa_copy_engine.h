@@ -13,7 +13,7 @@
 #include "ckernel/tuning/copy_engine.h"
 #include "ckernel/tuning/dsa_portal.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct DsaCopyOptions {
   std::size_t piece_bytes = std::size_t{2} << 20;  // bytes per memmove (capped by the queue's max transfer)
@@ -53,4 +53,4 @@ class DsaCopyEngine final : public CopyEngine {
 // The meaning of a completion status byte ("page fault without block-on-fault", ...).
 std::string dsa_status_text(std::uint8_t status);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

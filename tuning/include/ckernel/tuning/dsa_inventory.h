@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct DsaWorkQueue {
   std::string name;         // "wq0.0"
@@ -41,4 +41,4 @@ struct DsaInventory {
 // Never throws for an absent accelerator: that is a normal answer, reported in status.
 DsaInventory discover_dsa_devices();
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -14,7 +14,7 @@
 #include "ckernel/kernels/cpu_features.h"
 #include "ckernel/tuning/dsa_inventory.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 static_assert(sizeof(dsa_hw_desc) == 64, "a DSA descriptor is 64 bytes");
 static_assert(sizeof(dsa_completion_record) == 32, "a DSA completion record is 32 bytes");
@@ -73,4 +73,4 @@ struct PortalChoice {
 // descriptors may carry this process's addresses) whose submission instruction this CPU has.
 PortalChoice open_dsa_portal(const DsaInventory& inventory, const ck::kernels::CpuFeatures& isa);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -7,7 +7,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 class TuningError : public std::runtime_error {
  public:
@@ -37,4 +37,4 @@ class TuningError : public std::runtime_error {
 // The text of an errno value, thread-safe.
 std::string errno_text(int error_number);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

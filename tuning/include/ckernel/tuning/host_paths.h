@@ -17,7 +17,7 @@
 
 #include <filesystem>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct HostPaths {
   std::filesystem::path sys = "/sys";
@@ -40,4 +40,4 @@ class ScopedHostPaths {
   HostPaths previous_;
 };
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct HugePagePool {
   std::uint64_t page_size = 0;  // bytes
@@ -69,4 +69,4 @@ class HugePageReservation {
   bool owned_ = true;
 };
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct HugetlbfsOptions {
   std::uint64_t page_size = 0;                    // 0: the default huge page size
@@ -63,4 +63,4 @@ std::size_t remove_stale_hugetlbfs_mounts(const std::filesystem::path& mount_poi
 // Every hugetlbfs mount point of this mount namespace.
 std::vector<std::filesystem::path> hugetlbfs_mount_points();
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

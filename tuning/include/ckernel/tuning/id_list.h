@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 class IdList {
  public:
@@ -38,4 +38,4 @@ class IdList {
   std::vector<int> ids_;  // sorted, unique, non-negative
 };
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -9,7 +9,7 @@
 #include <filesystem>
 #include <span>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 class MemoryMapping {
  public:
@@ -77,4 +77,4 @@ MappingPageStats read_mapping_page_stats(pid_t pid, const void* address);
 // reading otherwise (a read fault allocates hugetlbfs pages without touching shared contents).
 void populate(void* address, std::size_t length, bool for_write);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

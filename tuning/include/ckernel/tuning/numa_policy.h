@@ -9,7 +9,7 @@
 
 #include "ckernel/tuning/id_list.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 enum class MemoryPolicyMode {
   default_policy,  // the thread's policy (for a region) or local allocation (for a thread)
@@ -86,4 +86,4 @@ class NodeLocalBuffer {
   int node_ = 0;
 };
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

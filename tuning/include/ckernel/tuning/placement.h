@@ -11,7 +11,7 @@
 
 #include "ckernel/tuning/memory_mapping.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 enum class PageKind { hugetlbfs, transparent_huge_pages, normal_pages };
 std::string_view to_string(PageKind kind);
@@ -44,4 +44,4 @@ WeightRegion map_weight_region(const WeightRegionRequest& request);
 // The system-wide THP mode: "always", "madvise" or "never" (empty when the kernel has no THP).
 std::string transparent_hugepage_mode();
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

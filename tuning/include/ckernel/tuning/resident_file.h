@@ -16,7 +16,7 @@
 
 #include "ckernel/tuning/copy_engine.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 // What makes two paths the same file with the same contents: a file rewritten in place gets a new mtime,
 // a replaced one a new inode, so neither is served from a stale copy.
@@ -111,4 +111,4 @@ class ResidentFileStore {
   std::uint64_t copies_made_ = 0;
 };
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

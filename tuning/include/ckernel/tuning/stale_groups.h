@@ -8,7 +8,7 @@
 #include <string>
 #include <vector>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct StaleGroupSweep {
   std::vector<std::string> removed_groups;  // "ckernel/alice"
@@ -28,4 +28,4 @@ bool remove_group_if_unused(const std::string& group);
 // True when `group` exists in some mounted hierarchy.
 bool group_exists(const std::string& group);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -16,7 +16,7 @@
 #include "ckernel/tuning/cgroup_layout.h"
 #include "ckernel/tuning/id_list.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct TenantSpec {
   std::string name;                // letters, digits, '_', '-', '.'; the group is <parent>/<name>
@@ -93,4 +93,4 @@ class TenantSlice {
 // The tenants under parent and their CPUs (cpuset hierarchy), for refusals and for ckd's reports.
 std::vector<TenantCpus> list_tenant_cpus(const std::string& parent = "ckernel");
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

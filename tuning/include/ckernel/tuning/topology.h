@@ -12,7 +12,7 @@
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/id_list.h"
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 struct CpuInfo {
   int id = 0;
@@ -65,4 +65,4 @@ IdList online_nodes();       // /sys/devices/system/node/online (node 0 on a ker
 IdList nodes_with_memory();  // /sys/devices/system/node/has_memory
 IdList allowed_cpus();       // sched_getaffinity of the calling thread
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning

@@ -4,7 +4,7 @@
 #include <cstdint>
 #include <string>
 
-namespace ckernel::tuning {
+namespace ck::tuning {
 
 inline constexpr std::uint64_t kKiB = std::uint64_t{1} << 10;
 inline constexpr std::uint64_t kMiB = std::uint64_t{1} << 20;
@@ -13,4 +13,4 @@ inline constexpr std::uint64_t kGiB = std::uint64_t{1} << 30;
 // The largest binary unit that divides the size exactly, so page sizes read naturally.
 std::string format_bytes(std::uint64_t bytes);
 
-}  // namespace ckernel::tuning
+}  // namespace ck::tuning
