@@ -2,6 +2,7 @@
 #include "ckernel/tuning/topology.h"
 
 #include <gtest/gtest.h>
+#include <numa.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -76,6 +77,22 @@ TEST(Topology, NodesPartitionTheCpusAndHaveMemory) {
   EXPECT_GT(node0->memory_total_bytes, 0u);
   EXPECT_LE(node0->memory_free_bytes, node0->memory_total_bytes);
   EXPECT_EQ(topology.find_node(7), nullptr);
+}
+
+// The topology reads each node's cpulist and meminfo itself (so that the host seam can redirect them);
+// on the real host that must be what libnuma, which reads the same files, says.
+TEST(Topology, NodesAgreeWithLibnuma) {
+  if (numa_available() < 0) GTEST_SKIP() << "libnuma: this kernel has no NUMA support";
+  const Topology topology = discover_topology();
+  for (const CpuInfo& cpu : topology.cpus) {
+    EXPECT_EQ(cpu.node, numa_node_of_cpu(cpu.id)) << "cpu " << cpu.id;
+  }
+  for (const NumaNode& node : topology.nodes) {
+    // Free memory moves between two reads; the total does not.
+    const long long total = numa_node_size64(node.id, nullptr);
+    EXPECT_EQ(node.memory_total_bytes, static_cast<std::uint64_t>(total > 0 ? total : 0))
+        << "node " << node.id;
+  }
 }
 
 TEST(Topology, CachesAreDescribed) {

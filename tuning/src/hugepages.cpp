@@ -2,13 +2,13 @@
 
 #include <algorithm>
 #include <charconv>
-#include <sstream>
 #include <utility>
 
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/id_list.h"
 #include "ckernel/tuning/topology.h"
 #include "ckernel/tuning/units.h"
+#include "meminfo.h"
 #include "sysfs.h"
 
 namespace ck::tuning {
@@ -16,8 +16,8 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kGlobalPools = "/sys/kernel/mm/hugepages";
-const fs::path kNodes = "/sys/devices/system/node";
+fs::path global_pools_directory() { return detail::sys_path("kernel/mm/hugepages"); }
+fs::path nodes_directory() { return detail::sys_path("devices/system/node"); }
 
 std::string pool_directory_name(std::uint64_t page_size) {
   return "hugepages-" + std::to_string(page_size / kKiB) + "kB";
@@ -57,7 +57,7 @@ HugePagePool read_pool(const fs::path& directory, std::uint64_t page_size) {
 std::vector<std::uint64_t> supported_hugepage_sizes() {
   std::vector<std::uint64_t> sizes;
   std::error_code error;
-  for (const auto& entry : fs::directory_iterator(kGlobalPools, error)) {
+  for (const auto& entry : fs::directory_iterator(global_pools_directory(), error)) {
     if (const std::uint64_t size = page_size_from_directory_name(entry.path().filename().string())) {
       sizes.push_back(size);
     }
@@ -67,33 +67,29 @@ std::vector<std::uint64_t> supported_hugepage_sizes() {
 }
 
 std::uint64_t default_hugepage_size() {
-  std::istringstream meminfo(detail::read_text("/proc/meminfo"));
-  std::string key;
-  std::uint64_t value = 0;
-  std::string unit;
-  while (meminfo >> key >> value) {
-    std::getline(meminfo, unit);
-    if (key == "Hugepagesize:") return value * kKiB;
-  }
-  throw TuningError("read", "/proc/meminfo", "no Hugepagesize line: this kernel has no huge page support");
+  const fs::path meminfo = detail::proc_path("meminfo");
+  if (const auto size = detail::meminfo_bytes(detail::read_text(meminfo), "Hugepagesize")) return *size;
+  throw TuningError("read", meminfo.string(), "no Hugepagesize line: this kernel has no huge page support");
 }
 
 fs::path node_hugepage_directory(int node, std::uint64_t page_size) {
+  const fs::path global_pools = global_pools_directory();
+  const fs::path nodes_root = nodes_directory();
   const std::vector<std::uint64_t> sizes = supported_hugepage_sizes();
   if (std::find(sizes.begin(), sizes.end(), page_size) == sizes.end()) {
     throw TuningError(
-        "hugepages", kGlobalPools.string(),
+        "hugepages", global_pools.string(),
         "page size " + format_bytes(page_size) + " is not supported (supported: " + sizes_text(sizes) + ")");
   }
   // A kernel built without NUMA has no node directories; its single pool is the global one.
-  if (!fs::exists(kNodes) && node == 0) return kGlobalPools / pool_directory_name(page_size);
+  if (!fs::exists(nodes_root) && node == 0) return global_pools / pool_directory_name(page_size);
   const IdList nodes = online_nodes();
   if (!nodes.contains(node)) {
     throw TuningError(
-        "hugepages", (kNodes / ("node" + std::to_string(node))).string(),
+        "hugepages", (nodes_root / ("node" + std::to_string(node))).string(),
         "NUMA node " + std::to_string(node) + " does not exist (online nodes: " + nodes.to_string() + ")");
   }
-  return kNodes / ("node" + std::to_string(node)) / "hugepages" / pool_directory_name(page_size);
+  return nodes_root / ("node" + std::to_string(node)) / "hugepages" / pool_directory_name(page_size);
 }
 
 HugePagePool node_hugepage_pool(int node, std::uint64_t page_size) {

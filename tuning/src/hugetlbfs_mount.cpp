@@ -44,7 +44,7 @@ std::string unescape_mountinfo(const std::string& field) {
 
 std::vector<MountEntry> read_mountinfo() {
   std::vector<MountEntry> entries;
-  std::istringstream lines(detail::read_text("/proc/self/mountinfo"));
+  std::istringstream lines(detail::read_text(detail::proc_path("self/mountinfo")));
   std::string line;
   while (std::getline(lines, line)) {
     // id parent major:minor root mount-point options [optional fields...] - type source super-options

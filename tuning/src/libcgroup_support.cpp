@@ -132,7 +132,8 @@ namespace {
 
 // The unified hierarchy's group of a process: the "0::/path" line of /proc/PID/cgroup. libcgroup 2.0
 // (Debian 12) looks only for lines that name the controller, which the unified line never does, and so
-// fails with "No such file or directory" on a cgroup v2 host.
+// fails with "No such file or directory" on a cgroup v2 host. The real /proc, not host_paths(): the
+// group is used in the hierarchy libcgroup found in the real mount table.
 std::string unified_cgroup(pid_t pid) {
   const std::string file = "/proc/" + std::to_string(pid) + "/cgroup";
   std::ifstream cgroups(file);

@@ -121,7 +121,7 @@ void HugePageFile::remove_file() {
 }
 
 MappingPageStats read_mapping_page_stats(pid_t pid, const void* address) {
-  const std::string smaps_path = "/proc/" + std::to_string(pid) + "/smaps";
+  const std::string smaps_path = detail::proc_path(std::to_string(pid)) / "smaps";
   std::istringstream lines(detail::read_text(smaps_path));
   const auto target = reinterpret_cast<std::uintptr_t>(address);
   std::string line;

@@ -123,7 +123,7 @@ std::string_view to_string(PageKind kind) {
 }
 
 std::string transparent_hugepage_mode() {
-  const auto text = detail::try_read_text("/sys/kernel/mm/transparent_hugepage/enabled");
+  const auto text = detail::try_read_text(detail::sys_path("kernel/mm/transparent_hugepage/enabled"));
   if (!text) return "";
   // "always [madvise] never": the bracketed word is the current mode.
   const auto open = text->find('[');

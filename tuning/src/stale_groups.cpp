@@ -30,6 +30,8 @@ std::vector<fs::path> hierarchy_roots() {
 }
 
 // The groups this process is in, one per hierarchy line of /proc/self/cgroup ("/ckernel/daemon").
+// Always the real /proc, not host_paths(): the answer is matched against the groups libcgroup finds in
+// the real mount table, and a fake membership there could let the sweep kill this very process.
 std::set<std::string> own_groups() {
   std::set<std::string> groups;
   std::ifstream lines("/proc/self/cgroup");

@@ -7,9 +7,16 @@
 #include <charconv>
 
 #include "ckernel/tuning/error.h"
+#include "ckernel/tuning/host_paths.h"
 #include "file_descriptor.h"
 
 namespace ck::tuning::detail {
+
+std::filesystem::path sys_path(const std::filesystem::path& relative) { return host_paths().sys / relative; }
+
+std::filesystem::path proc_path(const std::filesystem::path& relative) {
+  return host_paths().proc / relative;
+}
 
 std::string read_text(const std::filesystem::path& path) {
   FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
@@ -54,7 +61,9 @@ std::uint64_t read_u64(const std::filesystem::path& path) {
 }
 
 void write_text(const std::filesystem::path& path, const std::string& text) {
-  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  // O_TRUNC as the shell's `>` does: sysfs and cgroupfs ignore it, and a regular file (a test's fake
+  // tree) then holds only the new value.
+  FileDescriptor fd(::open(path.c_str(), O_WRONLY | O_TRUNC | O_CLOEXEC));
   if (!fd) throw_errno("open", path.string());
   ssize_t written;
   do {

@@ -8,6 +8,11 @@
 
 namespace ck::tuning::detail {
 
+// A path below the sysfs or procfs root in force (host_paths.h): sys_path("devices/system/node") is
+// /sys/devices/system/node on the real host. Every path the library reads or writes itself starts here.
+std::filesystem::path sys_path(const std::filesystem::path& relative);
+std::filesystem::path proc_path(const std::filesystem::path& relative);
+
 // The whole file. Throws TuningError("open"/"read", path, errno text).
 std::string read_text(const std::filesystem::path& path);
 

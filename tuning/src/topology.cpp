@@ -1,10 +1,10 @@
 #include "ckernel/tuning/topology.h"
 
-#include <numa.h>
 #include <sched.h>
 
 #include <algorithm>
 #include <filesystem>
+#include <map>
 #include <set>
 #include <sstream>
 #include <tuple>
@@ -12,6 +12,7 @@
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/units.h"
 #include "cpuid_caches.h"
+#include "meminfo.h"
 #include "sysfs.h"
 
 namespace ck::tuning {
@@ -19,8 +20,9 @@ namespace {
 
 namespace fs = std::filesystem;
 
-const fs::path kCpus = "/sys/devices/system/cpu";
-const fs::path kNodes = "/sys/devices/system/node";
+fs::path cpus_directory() { return detail::sys_path("devices/system/cpu"); }
+fs::path nodes_directory() { return detail::sys_path("devices/system/node"); }
+fs::path node_directory(int node) { return nodes_directory() / ("node" + std::to_string(node)); }
 
 int read_int_or(const fs::path& path, int fallback) {
   const auto text = detail::try_read_text(path);
@@ -58,18 +60,27 @@ std::uint64_t parse_cache_size(std::string text) {
   }
 }
 
-int node_of_cpu(int cpu) {
-  const int node = numa_available() >= 0 ? numa_node_of_cpu(cpu) : -1;
-  return node < 0 ? 0 : node;
+// The node of each CPU, from the nodes' cpulist files (libnuma's numa_node_of_cpu reads the same sets
+// as cpumap). A CPU no node lists, as on a kernel without NUMA, is on node 0.
+std::map<int, int> node_of_each_cpu(const IdList& nodes) {
+  std::map<int, int> node_of;
+  for (const int node : nodes.ids()) {
+    const auto cpulist = detail::try_read_text(node_directory(node) / "cpulist");
+    if (!cpulist) continue;
+    const IdList cpus = IdList::parse(*cpulist);
+    for (const int cpu : cpus.ids()) node_of.emplace(cpu, node);
+  }
+  return node_of;
 }
 
-CpuInfo read_cpu(int cpu) {
-  const fs::path topology = kCpus / ("cpu" + std::to_string(cpu)) / "topology";
+CpuInfo read_cpu(int cpu, const std::map<int, int>& node_of) {
+  const fs::path topology = cpus_directory() / ("cpu" + std::to_string(cpu)) / "topology";
   CpuInfo info;
   info.id = cpu;
   info.core_id = read_int_or(topology / "core_id", cpu);
   info.package_id = read_int_or(topology / "physical_package_id", 0);
-  info.node = node_of_cpu(cpu);
+  const auto node = node_of.find(cpu);
+  info.node = node != node_of.end() ? node->second : 0;
   const auto siblings = detail::try_read_text(topology / "thread_siblings_list");
   info.smt_siblings = siblings ? IdList::parse(*siblings) : IdList{cpu};
   return info;
@@ -79,7 +90,7 @@ std::vector<CacheInfo> read_caches(const IdList& cpus) {
   std::vector<CacheInfo> caches;
   std::set<std::tuple<int, std::string, std::vector<int>>> seen;
   for (const int cpu : cpus.ids()) {
-    const fs::path cache_dir = kCpus / ("cpu" + std::to_string(cpu)) / "cache";
+    const fs::path cache_dir = cpus_directory() / ("cpu" + std::to_string(cpu)) / "cache";
     std::error_code error;
     for (const auto& entry : fs::directory_iterator(cache_dir, error)) {
       if (!entry.path().filename().string().starts_with("index")) continue;
@@ -107,11 +118,14 @@ NumaNode read_node(int id, const std::vector<CpuInfo>& cpus) {
     if (cpu.node == id) node_cpus.push_back(cpu.id);
   }
   node.cpus = IdList(std::move(node_cpus));
-  if (numa_available() >= 0) {
-    long long free_bytes = 0;
-    const long long total = numa_node_size64(id, &free_bytes);
-    node.memory_total_bytes = total > 0 ? static_cast<std::uint64_t>(total) : 0;
-    node.memory_free_bytes = free_bytes > 0 ? static_cast<std::uint64_t>(free_bytes) : 0;
+  // The node's own meminfo (what libnuma's numa_node_size64 reads); a kernel without NUMA has only the
+  // machine's, which is then node 0's.
+  auto meminfo = detail::try_read_text(node_directory(id) / "meminfo");
+  if (!meminfo && id == 0 && !fs::exists(nodes_directory()))
+    meminfo = detail::try_read_text(detail::proc_path("meminfo"));
+  if (meminfo) {
+    node.memory_total_bytes = detail::meminfo_bytes(*meminfo, "MemTotal").value_or(0);
+    node.memory_free_bytes = detail::meminfo_bytes(*meminfo, "MemFree").value_or(0);
   }
   node.hugepages = node_hugepage_pools(id);
   return node;
@@ -125,15 +139,15 @@ std::size_t count_physical_cores(const std::vector<CpuInfo>& cpus) {
 
 }  // namespace
 
-IdList online_cpus() { return IdList::parse(detail::read_text(kCpus / "online")); }
+IdList online_cpus() { return IdList::parse(detail::read_text(cpus_directory() / "online")); }
 
 IdList online_nodes() {
-  const auto text = detail::try_read_text(kNodes / "online");
+  const auto text = detail::try_read_text(nodes_directory() / "online");
   return text ? IdList::parse(*text) : IdList{0};
 }
 
 IdList nodes_with_memory() {
-  const auto text = detail::try_read_text(kNodes / "has_memory");
+  const auto text = detail::try_read_text(nodes_directory() / "has_memory");
   return text ? IdList::parse(*text) : IdList{0};
 }
 
@@ -151,9 +165,10 @@ IdList allowed_cpus() {
 Topology discover_topology() {
   Topology topology;
   topology.online_cpus = online_cpus();
-  for (const int cpu : topology.online_cpus.ids()) topology.cpus.push_back(read_cpu(cpu));
-  topology.physical_cores = count_physical_cores(topology.cpus);
   const IdList nodes = online_nodes();
+  const std::map<int, int> node_of = node_of_each_cpu(nodes);
+  for (const int cpu : topology.online_cpus.ids()) topology.cpus.push_back(read_cpu(cpu, node_of));
+  topology.physical_cores = count_physical_cores(topology.cpus);
   for (const int node : nodes.ids()) topology.nodes.push_back(read_node(node, topology.cpus));
   topology.caches = read_caches(topology.online_cpus);
   if (topology.caches.empty()) topology.caches = detail::caches_from_cpuid();

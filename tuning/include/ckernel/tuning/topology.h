@@ -1,6 +1,6 @@
 // What the host is made of, as far as placing tenants and weights is concerned: CPUs, cores and SMT
 // siblings, NUMA nodes with their CPUs, memory and huge page pools, caches, ISA features and DSA devices.
-// Read from /sys, libnuma, cpuid and libaccel-config.
+// Read from sysfs and procfs (under host_paths()), cpuid and libaccel-config.
 #pragma once
 
 #include <cstdint>
