@@ -12,7 +12,7 @@ namespace {
 // Throws a server error when an sd-bus call on a message failed (a malformed reply from ckd).
 void check_message(int result, const char* what) {
   if (result < 0) {
-    throw CommandError(ExitStatus::kServerError,
+    throw CommandError(ExitStatus::server_error,
                        std::string("cannot ") + what + " ckd's message: " + std::strerror(-result));
   }
 }
@@ -27,13 +27,13 @@ CommandError error_from_reply(const sd_bus_error* error, const std::string& bus_
   const std::string name = error->name ? error->name : "unnamed error";
   const std::string message = error->message ? error->message : "";
   if (name == "org.ckernel.Error.PermissionDenied" || name == SD_BUS_ERROR_ACCESS_DENIED) {
-    return {ExitStatus::kPermissionDenied, "permission denied: " + message + " [" + name + "]"};
+    return {ExitStatus::permission_denied, "permission denied: " + message + " [" + name + "]"};
   }
   if (means_daemon_absent(name)) {
-    return {ExitStatus::kDaemonNotRunning, "ckd is not running: nobody owns " + std::string(kManagerName) +
-                                               " on " + bus_description + " [" + name + "]"};
+    return {ExitStatus::daemon_not_running, "ckd is not running: nobody owns " + std::string(kManagerName) +
+                                                " on " + bus_description + " [" + name + "]"};
   }
-  return {ExitStatus::kServerError, message + " [" + name + "]"};
+  return {ExitStatus::server_error, message + " [" + name + "]"};
 }
 
 int dispatch_signal(sd_bus_message* message, void* userdata, sd_bus_error*) {
@@ -233,8 +233,8 @@ sd_bus* BusClient::connection() {
   if (result < 0) {
     sd_bus_unref(bus_);
     bus_ = nullptr;
-    throw CommandError(ExitStatus::kDaemonNotRunning, "ckd is not reachable: cannot connect to " +
-                                                          choice.describe() + ": " + std::strerror(-result));
+    throw CommandError(ExitStatus::daemon_not_running, "ckd is not reachable: cannot connect to " +
+                                                           choice.describe() + ": " + std::strerror(-result));
   }
   return bus_;
 }
@@ -258,10 +258,10 @@ Message BusClient::invoke(const MethodCall& call, Wait wait) {
     return 0;
   };
   sd_bus_slot* slot = nullptr;
-  const uint64_t timeout = wait == Wait::kUntilDone ? UINT64_MAX : 0;  // 0: sd-bus's default of 25 s
+  const uint64_t timeout = wait == Wait::until_done ? UINT64_MAX : 0;  // 0: sd-bus's default of 25 s
   const int sent = sd_bus_call_async(bus_, &slot, call.get(), on_reply, &pending, timeout);
   if (sent < 0) {
-    throw CommandError(ExitStatus::kDaemonNotRunning,
+    throw CommandError(ExitStatus::daemon_not_running,
                        "cannot send to ckd on " + choice_.describe() + ": " + std::strerror(-sent));
   }
   const std::unique_ptr<sd_bus_slot, decltype(&sd_bus_slot_unref)> slot_owner(slot, sd_bus_slot_unref);
@@ -269,7 +269,7 @@ Message BusClient::invoke(const MethodCall& call, Wait wait) {
     int progressed = sd_bus_process(bus_, nullptr);
     if (progressed == 0) progressed = sd_bus_wait(bus_, UINT64_MAX);
     if (progressed < 0 && progressed != -EINTR) {
-      throw CommandError(ExitStatus::kDaemonNotRunning,
+      throw CommandError(ExitStatus::daemon_not_running,
                          "lost the connection to " + choice_.describe() + ": " + std::strerror(-progressed));
     }
   }
@@ -292,8 +292,9 @@ SignalSubscription BusClient::subscribe(const char* member, std::function<void(M
   const int result = sd_bus_match_signal(connection(), &slot, nullptr, nullptr, kManagerInterface, member,
                                          dispatch_signal, owned.get());
   if (result < 0) {
-    throw CommandError(ExitStatus::kDaemonNotRunning, std::string("cannot subscribe to ") + member + " on " +
-                                                          choice_.describe() + ": " + std::strerror(-result));
+    throw CommandError(ExitStatus::daemon_not_running, std::string("cannot subscribe to ") + member + " on " +
+                                                           choice_.describe() + ": " +
+                                                           std::strerror(-result));
   }
   return SignalSubscription(slot, std::move(owned));
 }

@@ -92,7 +92,7 @@ class BusClient {
  public:
   // How long a call may take: management calls answer at once; loading and generating take as long
   // as the model needs, so ckctl waits until ckd answers or goes away.
-  enum class Wait { kDefault, kUntilDone };
+  enum class Wait { with_timeout, until_done };
 
   // Connects on first use, so that commands check their arguments before anything touches the bus.
   explicit BusClient(BusChoice choice) : choice_(std::move(choice)) {}
@@ -102,12 +102,12 @@ class BusClient {
   MethodCall manager_call(const char* method);
   MethodCall call(const char* path, const char* interface, const char* method);
   // Sends, dispatches signals until the reply arrives, and returns it; D-Bus errors throw CommandError.
-  Message invoke(const MethodCall& call, Wait wait = Wait::kDefault);
+  Message invoke(const MethodCall& call, Wait wait = Wait::with_timeout);
   // Calls `handler` for every signal `member` of org.ckernel.Manager1 that reaches this client.
   SignalSubscription subscribe(const char* member, std::function<void(Message&)> handler);
 
  private:
-  sd_bus* connection();  // throws kDaemonNotRunning when the bus is unreachable
+  sd_bus* connection();  // throws ExitStatus::daemon_not_running when the bus is unreachable
 
   BusChoice choice_;
   sd_bus* bus_ = nullptr;

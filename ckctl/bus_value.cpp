@@ -9,10 +9,10 @@ template <typename T>
 const T& get(const BusValueMap& values, std::string_view key) {
   const auto it = values.find(key);
   if (it == values.end()) {
-    throw CommandError(ExitStatus::kServerError, "ckd's reply lacks '" + std::string(key) + "'");
+    throw CommandError(ExitStatus::server_error, "ckd's reply lacks '" + std::string(key) + "'");
   }
   if (const T* value = std::get_if<T>(&it->second)) return *value;
-  throw CommandError(ExitStatus::kServerError,
+  throw CommandError(ExitStatus::server_error,
                      "ckd's reply has '" + std::string(key) + "' of an unexpected type");
 }
 
@@ -38,7 +38,9 @@ Json to_json(const BusValue& value) {
     Json operator()(int64_t number) const { return number; }
     Json operator()(uint64_t number) const { return number; }
     Json operator()(double number) const { return number; }
-    Json operator()(const std::vector<std::string>& texts) const { return Json::Array(texts.begin(), texts.end()); }
+    Json operator()(const std::vector<std::string>& texts) const {
+      return Json::Array(texts.begin(), texts.end());
+    }
   };
   return std::visit(Visitor{}, value);
 }

@@ -8,11 +8,11 @@
 namespace ck::ckctl {
 
 enum class ExitStatus : int {
-  kOk = 0,
-  kServerError = 1,       // ckd refused or failed the request; the message is its error's
-  kUsage = 2,             // bad arguments: nothing was sent
-  kDaemonNotRunning = 3,  // no bus, or nobody owns org.ckernel.Manager1 on it
-  kPermissionDenied = 4,  // ckd or the bus policy refused the caller
+  ok = 0,
+  server_error = 1,        // ckd refused or failed the request; the message is its error's
+  usage = 2,               // bad arguments: nothing was sent
+  daemon_not_running = 3,  // no bus, or nobody owns org.ckernel.Manager1 on it
+  permission_denied = 4,   // ckd or the bus policy refused the caller
 };
 
 class CommandError : public std::runtime_error {
@@ -25,6 +25,6 @@ class CommandError : public std::runtime_error {
   ExitStatus status_;
 };
 
-inline CommandError usage_error(const std::string& message) { return {ExitStatus::kUsage, message}; }
+inline CommandError usage_error(const std::string& message) { return {ExitStatus::usage, message}; }
 
 }  // namespace ck::ckctl

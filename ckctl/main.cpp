@@ -11,10 +11,10 @@ int main(int argc, char** argv) {
   try {
     const std::vector<CommandSpec> commands = all_commands();
     const ParsedCommandLine parsed = parse_command_line(argc, argv, commands);
-    if (parsed.command == nullptr) return static_cast<int>(ExitStatus::kOk);  // help was printed
+    if (parsed.command == nullptr) return static_cast<int>(ExitStatus::ok);  // help was printed
     BusClient bus(parsed.global.bus);
     parsed.command->run(CommandContext{parsed.global, parsed.args, bus});
-    return static_cast<int>(ExitStatus::kOk);
+    return static_cast<int>(ExitStatus::ok);
   } catch (const CommandError& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "ckctl: %s\n", e.what());
@@ -22,6 +22,6 @@ int main(int argc, char** argv) {
   } catch (const std::exception& e) {
     std::fflush(stdout);
     std::fprintf(stderr, "ckctl: %s\n", e.what());
-    return static_cast<int>(ExitStatus::kServerError);
+    return static_cast<int>(ExitStatus::server_error);
   }
 }

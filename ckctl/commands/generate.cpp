@@ -83,7 +83,7 @@ void run_generate(const CommandContext& context) {
   }
   MethodCall call = context.bus.manager_call("Generate");
   call.arg(tenant).arg(model).arg(prompt).arg(options);
-  Message reply = context.bus.invoke(call, BusClient::Wait::kUntilDone);
+  Message reply = context.bus.invoke(call, BusClient::Wait::until_done);
   const std::string text = reply.read_string();
   const BusValueMap stats = reply.read_dictionary();
 

@@ -47,7 +47,7 @@ void run_load(const CommandContext& context) {
   MethodCall call = context.bus.manager_call("LoadModel");
   call.arg(tenant).arg(path.string()).arg(options);
   const auto start = std::chrono::steady_clock::now();
-  const std::string object = context.bus.invoke(call, BusClient::Wait::kUntilDone).read_object_path();
+  const std::string object = context.bus.invoke(call, BusClient::Wait::until_done).read_object_path();
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
   const BusValueMap model = read_properties(context.bus, object.c_str(), kModelInterface);
@@ -77,7 +77,7 @@ void run_unload(const CommandContext& context) {
   const std::string name = context.text("NAME");
   MethodCall call = context.bus.manager_call("UnloadModel");
   call.arg(tenant).arg(name);
-  context.bus.invoke(call, BusClient::Wait::kUntilDone);
+  context.bus.invoke(call, BusClient::Wait::until_done);
   if (context.global.json) {
     std::cout << Json(Json::Object{{"tenant", tenant}, {"model", name}, {"unloaded", true}}).dump() << "\n";
   } else {

@@ -71,7 +71,7 @@ void run_remove(const CommandContext& context) {
   const std::string name = context.text("NAME");
   MethodCall call = context.bus.manager_call("RemoveTenant");
   call.arg(name);
-  context.bus.invoke(call, BusClient::Wait::kUntilDone);  // stops the tenant's workers first
+  context.bus.invoke(call, BusClient::Wait::until_done);  // stops the tenant's workers first
   if (context.global.json) {
     std::cout << Json(Json::Object{{"tenant", name}, {"removed", true}}).dump() << "\n";
   } else {

@@ -19,29 +19,29 @@ constexpr std::string_view kAlignmentKey = "general.alignment";
 // anything is allocated for them.
 uint64_t min_encoded_size(GgufValueType type) {
   switch (type) {
-    case GgufValueType::U8:
-    case GgufValueType::I8:
-    case GgufValueType::BOOL:
+    case GgufValueType::u8:
+    case GgufValueType::i8:
+    case GgufValueType::boolean:
       return 1;
-    case GgufValueType::U16:
-    case GgufValueType::I16:
+    case GgufValueType::u16:
+    case GgufValueType::i16:
       return 2;
-    case GgufValueType::U32:
-    case GgufValueType::I32:
-    case GgufValueType::F32:
+    case GgufValueType::u32:
+    case GgufValueType::i32:
+    case GgufValueType::f32:
       return 4;
-    case GgufValueType::U64:
-    case GgufValueType::I64:
-    case GgufValueType::F64:
-    case GgufValueType::STRING:
+    case GgufValueType::u64:
+    case GgufValueType::i64:
+    case GgufValueType::f64:
+    case GgufValueType::string:
       return 8;
-    case GgufValueType::ARRAY:
+    case GgufValueType::array:
       return 12;
   }
   return 0;
 }
 
-bool is_known_value_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufValueType::F64); }
+bool is_known_value_type(uint32_t t) { return t <= static_cast<uint32_t>(GgufValueType::f64); }
 
 // Names what is being read, for error messages: a string, or a function making one. The text is only
 // made when something fails, since building it for every array element would cost (key length) x
@@ -105,36 +105,36 @@ class Cursor {
 
 GgufValue read_value(const GgufFile& file, Cursor& in, GgufValueType type, const What& what, int depth) {
   switch (type) {
-    case GgufValueType::U8:
+    case GgufValueType::u8:
       return {type, uint64_t{in.read<uint8_t>(what)}};
-    case GgufValueType::U16:
+    case GgufValueType::u16:
       return {type, uint64_t{in.read<uint16_t>(what)}};
-    case GgufValueType::U32:
+    case GgufValueType::u32:
       return {type, uint64_t{in.read<uint32_t>(what)}};
-    case GgufValueType::U64:
+    case GgufValueType::u64:
       return {type, in.read<uint64_t>(what)};
-    case GgufValueType::I8:
+    case GgufValueType::i8:
       return {type, int64_t{in.read<int8_t>(what)}};
-    case GgufValueType::I16:
+    case GgufValueType::i16:
       return {type, int64_t{in.read<int16_t>(what)}};
-    case GgufValueType::I32:
+    case GgufValueType::i32:
       return {type, int64_t{in.read<int32_t>(what)}};
-    case GgufValueType::I64:
+    case GgufValueType::i64:
       return {type, in.read<int64_t>(what)};
-    case GgufValueType::F32:
+    case GgufValueType::f32:
       return {type, double{in.read<float>(what)}};
-    case GgufValueType::F64:
+    case GgufValueType::f64:
       return {type, in.read<double>(what)};
-    case GgufValueType::BOOL: {
+    case GgufValueType::boolean: {
       const uint64_t at = in.pos();
       const uint8_t b = in.read<uint8_t>(what);
       if (b > 1)
         file.fail(what.str() + " is a bool with value " + std::to_string(b) + " (must be 0 or 1)", at);
       return {type, b == 1};
     }
-    case GgufValueType::STRING:
+    case GgufValueType::string:
       return {type, in.read_string(what)};
-    case GgufValueType::ARRAY: {
+    case GgufValueType::array: {
       const uint64_t at = in.pos();
       if (depth >= kMaxArrayNesting)
         file.fail(what.str() + " nests arrays deeper than " + std::to_string(kMaxArrayNesting) + " levels",
@@ -168,31 +168,31 @@ std::string describe(const GgufValue& v) { return std::string(value_type_name(v.
 
 std::string_view value_type_name(GgufValueType type) {
   switch (type) {
-    case GgufValueType::U8:
+    case GgufValueType::u8:
       return "u8";
-    case GgufValueType::I8:
+    case GgufValueType::i8:
       return "i8";
-    case GgufValueType::U16:
+    case GgufValueType::u16:
       return "u16";
-    case GgufValueType::I16:
+    case GgufValueType::i16:
       return "i16";
-    case GgufValueType::U32:
+    case GgufValueType::u32:
       return "u32";
-    case GgufValueType::I32:
+    case GgufValueType::i32:
       return "i32";
-    case GgufValueType::F32:
+    case GgufValueType::f32:
       return "f32";
-    case GgufValueType::BOOL:
+    case GgufValueType::boolean:
       return "bool";
-    case GgufValueType::STRING:
+    case GgufValueType::string:
       return "string";
-    case GgufValueType::ARRAY:
+    case GgufValueType::array:
       return "array";
-    case GgufValueType::U64:
+    case GgufValueType::u64:
       return "u64";
-    case GgufValueType::I64:
+    case GgufValueType::i64:
       return "i64";
-    case GgufValueType::F64:
+    case GgufValueType::f64:
       return "f64";
   }
   return "unknown";
@@ -259,7 +259,7 @@ void GgufFile::parse_contents() {
 
   alignment_ = kDefaultAlignment;
   if (const GgufValue* a = find(kAlignmentKey)) {
-    if (a->type != GgufValueType::U32)
+    if (a->type != GgufValueType::u32)
       fail(std::string(kAlignmentKey) + " must be a u32, is " + describe(*a));
     const uint64_t value = std::get<uint64_t>(a->data);
     if (value == 0 || !std::has_single_bit(value))
@@ -394,7 +394,7 @@ std::vector<std::string_view> GgufFile::get_string_array(std::string_view key) c
   std::vector<std::string_view> out;
   const GgufArray* a = get_array(key);
   if (!a) return out;
-  if (a->element_type != GgufValueType::STRING)
+  if (a->element_type != GgufValueType::string)
     fail("metadata key '" + std::string(key) + "' must be an array of strings, holds " +
          std::string(value_type_name(a->element_type)));
   out.reserve(a->items.size());
@@ -406,7 +406,7 @@ std::vector<float> GgufFile::get_float_array(std::string_view key) const {
   std::vector<float> out;
   const GgufArray* a = get_array(key);
   if (!a) return out;
-  if (a->element_type != GgufValueType::F32 && a->element_type != GgufValueType::F64)
+  if (a->element_type != GgufValueType::f32 && a->element_type != GgufValueType::f64)
     fail("metadata key '" + std::string(key) + "' must be an array of floats, holds " +
          std::string(value_type_name(a->element_type)));
   out.reserve(a->items.size());

@@ -50,7 +50,7 @@ std::string shape_text(const std::vector<int64_t>& ne) {
 }
 
 bool is_known_value_type(GgufValueType t) {
-  return static_cast<uint32_t>(t) <= static_cast<uint32_t>(GgufValueType::F64);
+  return static_cast<uint32_t>(t) <= static_cast<uint32_t>(GgufValueType::f64);
 }
 
 }  // namespace
@@ -62,26 +62,26 @@ void GgufWriteValue::append_scalar(T v) {
   put(bytes_, v);
 }
 
-GgufWriteValue::GgufWriteValue(uint8_t v) : type_(GgufValueType::U8) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(int8_t v) : type_(GgufValueType::I8) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(uint16_t v) : type_(GgufValueType::U16) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(int16_t v) : type_(GgufValueType::I16) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(uint32_t v) : type_(GgufValueType::U32) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(int32_t v) : type_(GgufValueType::I32) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(uint64_t v) : type_(GgufValueType::U64) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(int64_t v) : type_(GgufValueType::I64) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(float v) : type_(GgufValueType::F32) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(double v) : type_(GgufValueType::F64) { append_scalar(v); }
-GgufWriteValue::GgufWriteValue(bool v) : type_(GgufValueType::BOOL) {
+GgufWriteValue::GgufWriteValue(uint8_t v) : type_(GgufValueType::u8) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(int8_t v) : type_(GgufValueType::i8) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(uint16_t v) : type_(GgufValueType::u16) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(int16_t v) : type_(GgufValueType::i16) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(uint32_t v) : type_(GgufValueType::u32) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(int32_t v) : type_(GgufValueType::i32) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(uint64_t v) : type_(GgufValueType::u64) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(int64_t v) : type_(GgufValueType::i64) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(float v) : type_(GgufValueType::f32) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(double v) : type_(GgufValueType::f64) { append_scalar(v); }
+GgufWriteValue::GgufWriteValue(bool v) : type_(GgufValueType::boolean) {
   append_scalar(static_cast<uint8_t>(v ? 1 : 0));
 }
-GgufWriteValue::GgufWriteValue(std::string_view s) : type_(GgufValueType::STRING) { put_string(bytes_, s); }
+GgufWriteValue::GgufWriteValue(std::string_view s) : type_(GgufValueType::string) { put_string(bytes_, s); }
 
 GgufWriteValue GgufWriteValue::array(GgufValueType element_type, std::span<const GgufWriteValue> items) {
   if (!is_known_value_type(element_type))
     misuse("unknown array element type " + std::to_string(static_cast<uint32_t>(element_type)));
   GgufWriteValue v;
-  v.type_ = GgufValueType::ARRAY;
+  v.type_ = GgufValueType::array;
   v.element_type_ = element_type;
   v.count_ = items.size();
   v.nesting_ = 1;
@@ -106,31 +106,31 @@ GgufWriteValue GgufWriteValue::copy_of(const GgufValue& value) {
   const auto u = [&] { return std::get<uint64_t>(value.data); };
   const auto i = [&] { return std::get<int64_t>(value.data); };
   switch (value.type) {
-    case GgufValueType::U8:
+    case GgufValueType::u8:
       return GgufWriteValue(static_cast<uint8_t>(u()));
-    case GgufValueType::U16:
+    case GgufValueType::u16:
       return GgufWriteValue(static_cast<uint16_t>(u()));
-    case GgufValueType::U32:
+    case GgufValueType::u32:
       return GgufWriteValue(static_cast<uint32_t>(u()));
-    case GgufValueType::U64:
+    case GgufValueType::u64:
       return GgufWriteValue(u());
-    case GgufValueType::I8:
+    case GgufValueType::i8:
       return GgufWriteValue(static_cast<int8_t>(i()));
-    case GgufValueType::I16:
+    case GgufValueType::i16:
       return GgufWriteValue(static_cast<int16_t>(i()));
-    case GgufValueType::I32:
+    case GgufValueType::i32:
       return GgufWriteValue(static_cast<int32_t>(i()));
-    case GgufValueType::I64:
+    case GgufValueType::i64:
       return GgufWriteValue(i());
-    case GgufValueType::F32:
+    case GgufValueType::f32:
       return GgufWriteValue(static_cast<float>(std::get<double>(value.data)));
-    case GgufValueType::F64:
+    case GgufValueType::f64:
       return GgufWriteValue(std::get<double>(value.data));
-    case GgufValueType::BOOL:
+    case GgufValueType::boolean:
       return GgufWriteValue(std::get<bool>(value.data));
-    case GgufValueType::STRING:
+    case GgufValueType::string:
       return GgufWriteValue(std::get<std::string_view>(value.data));
-    case GgufValueType::ARRAY: {
+    case GgufValueType::array: {
       const GgufArray& a = *std::get<std::shared_ptr<const GgufArray>>(value.data);
       std::vector<GgufWriteValue> items;
       items.reserve(a.items.size());
@@ -154,7 +154,7 @@ void GgufWriter::set(std::string_view key, GgufWriteValue value) {
            " levels deep (at most " + std::to_string(GgufWriteValue::kMaxNesting) + ")");
   size_t alignment = alignment_;
   if (key == kAlignmentKey) {
-    if (value.type() != GgufValueType::U32)
+    if (value.type() != GgufValueType::u32)
       misuse(std::string(kAlignmentKey) + " must be a u32, not " +
              std::string(value_type_name(value.type())));
     uint32_t a;

@@ -37,7 +37,7 @@ TEST(GgufRealFiles, TinyLlama) {
   EXPECT_EQ(f->require_uint("llama.attention.head_count"), 8u);
   EXPECT_EQ(f->require_uint("llama.attention.head_count_kv"), 4u);
   EXPECT_EQ(f->get_float("llama.rope.freq_base"), 10000.0);
-  EXPECT_EQ(f->find("llama.attention.layer_norm_rms_epsilon")->type, GgufValueType::F32);
+  EXPECT_EQ(f->find("llama.attention.layer_norm_rms_epsilon")->type, GgufValueType::f32);
   EXPECT_EQ(f->get_bool("tokenizer.ggml.add_bos_token"), true);
   EXPECT_EQ(f->get_uint("tokenizer.ggml.bos_token_id"), 1u);
   EXPECT_EQ(f->get_string("tokenizer.ggml.model"), "llama");
@@ -51,7 +51,7 @@ TEST(GgufRealFiles, TinyLlama) {
   EXPECT_EQ(tokens[2], "</s>");
   EXPECT_EQ(f->get_float_array("tokenizer.ggml.scores").size(), 32000u);
   EXPECT_EQ(f->get_int_array("tokenizer.ggml.token_type").size(), 32000u);
-  EXPECT_EQ(f->get_array("tokenizer.ggml.token_type")->element_type, GgufValueType::I32);
+  EXPECT_EQ(f->get_array("tokenizer.ggml.token_type")->element_type, GgufValueType::i32);
 
   ASSERT_EQ(f->tensors().size(), 38u);
   const GgufTensorInfo* embd = f->find_tensor("token_embd.weight");
@@ -337,7 +337,7 @@ TEST(GgufMalformed, ArraysNestedTooDeep) {
   const auto f = GgufFile::parse(ok.span(), kName);
   const GgufArray* a = f->get_array("deep");
   for (int i = 1; i < 8; ++i) a = std::get<std::shared_ptr<const GgufArray>>(a->items.at(0).data).get();
-  EXPECT_EQ(a->element_type, GgufValueType::U8);
+  EXPECT_EQ(a->element_type, GgufValueType::u8);
   EXPECT_EQ(std::get<uint64_t>(a->items.at(0).data), 7u);
 
   uint64_t ninth = 0;

@@ -28,7 +28,7 @@ std::unique_ptr<GgufFile> Reparse(const std::vector<std::byte>& bytes) {
 }
 
 const GgufArray& ArrayOf(const GgufValue& v) {
-  EXPECT_EQ(v.type, GgufValueType::ARRAY);
+  EXPECT_EQ(v.type, GgufValueType::array);
   return *std::get<std::shared_ptr<const GgufArray>>(v.data);
 }
 
@@ -73,18 +73,18 @@ TEST(GgufWriterRoundTrip, ScalarsOfEveryType) {
   EXPECT_EQ(f->version(), 3u);
   EXPECT_EQ(f->metadata().size(), w.metadata_count());
   const auto type_of = [&](std::string_view k) { return f->find(k)->type; };
-  EXPECT_EQ(type_of("u8"), GgufValueType::U8);
-  EXPECT_EQ(type_of("i8"), GgufValueType::I8);
-  EXPECT_EQ(type_of("u16"), GgufValueType::U16);
-  EXPECT_EQ(type_of("i16"), GgufValueType::I16);
-  EXPECT_EQ(type_of("u32"), GgufValueType::U32);
-  EXPECT_EQ(type_of("i32"), GgufValueType::I32);
-  EXPECT_EQ(type_of("u64"), GgufValueType::U64);
-  EXPECT_EQ(type_of("i64"), GgufValueType::I64);
-  EXPECT_EQ(type_of("f32"), GgufValueType::F32);
-  EXPECT_EQ(type_of("f64"), GgufValueType::F64);
-  EXPECT_EQ(type_of("true"), GgufValueType::BOOL);
-  EXPECT_EQ(type_of("string"), GgufValueType::STRING);
+  EXPECT_EQ(type_of("u8"), GgufValueType::u8);
+  EXPECT_EQ(type_of("i8"), GgufValueType::i8);
+  EXPECT_EQ(type_of("u16"), GgufValueType::u16);
+  EXPECT_EQ(type_of("i16"), GgufValueType::i16);
+  EXPECT_EQ(type_of("u32"), GgufValueType::u32);
+  EXPECT_EQ(type_of("i32"), GgufValueType::i32);
+  EXPECT_EQ(type_of("u64"), GgufValueType::u64);
+  EXPECT_EQ(type_of("i64"), GgufValueType::i64);
+  EXPECT_EQ(type_of("f32"), GgufValueType::f32);
+  EXPECT_EQ(type_of("f64"), GgufValueType::f64);
+  EXPECT_EQ(type_of("true"), GgufValueType::boolean);
+  EXPECT_EQ(type_of("string"), GgufValueType::string);
 
   EXPECT_EQ(f->get_uint("u8"), 255u);
   EXPECT_EQ(f->get_int("i8"), -128);
@@ -129,15 +129,15 @@ TEST(GgufWriterRoundTrip, ArraysOfEveryType) {
       {"string_view", std::vector<std::string_view>{"x", "yz"}},
       {"empty.u32", std::vector<uint32_t>{}},
       {"empty.string", std::vector<std::string>{}},
-      {"empty.explicit", GgufWriteValue::array(GgufValueType::F64, {})},
+      {"empty.explicit", GgufWriteValue::array(GgufValueType::f64, {})},
       {"nested", std::vector<std::vector<int32_t>>{{1, 2}, {}, {3}}},
       {"nested.strings", std::vector<std::vector<std::string>>{{"a"}, {"b", "c"}}},
       {"nested.3", std::vector<std::vector<std::vector<uint8_t>>>{{{1}, {2, 3}}, {}, {{}}}},
       // Arrays of arrays whose inner arrays differ in element type.
-      {"nested.mixed", GgufWriteValue::array(GgufValueType::ARRAY,
+      {"nested.mixed", GgufWriteValue::array(GgufValueType::array,
                                              std::vector<GgufWriteValue>{
                                                  std::vector<float>{1.5f}, std::vector<std::string>{"s"},
-                                                 GgufWriteValue::array(GgufValueType::BOOL, {})})},
+                                                 GgufWriteValue::array(GgufValueType::boolean, {})})},
   };
   for (const auto& [k, v] : values) w.set(k, v);
   const std::vector<std::byte> bytes = w.to_bytes();
@@ -148,43 +148,43 @@ TEST(GgufWriterRoundTrip, ArraysOfEveryType) {
     ExpectSameValue(values[i].second, f->metadata()[i].second, values[i].first);
   }
 
-  EXPECT_EQ(f->get_array("u8")->element_type, GgufValueType::U8);
+  EXPECT_EQ(f->get_array("u8")->element_type, GgufValueType::u8);
   EXPECT_EQ(f->get_int_array("i8"), (std::vector<int64_t>{-128, 0, 127}));
   EXPECT_EQ(f->get_int_array("u32"), (std::vector<int64_t>{1, 2, 3, 4000000000}));
   EXPECT_EQ(f->get_float_array("f32"), (std::vector<float>{0.5f, -1.25f, 1e-30f}));
   EXPECT_EQ(f->get_float_array("f64"), (std::vector<float>{0.1f, -2.5e20f}));
   const GgufArray& bools = *f->get_array("bool");
-  EXPECT_EQ(bools.element_type, GgufValueType::BOOL);
+  EXPECT_EQ(bools.element_type, GgufValueType::boolean);
   ASSERT_EQ(bools.items.size(), 3u);
   EXPECT_EQ(std::get<bool>(bools.items[1].data), false);
   EXPECT_EQ(f->get_string_array("string"),
             (std::vector<std::string_view>{"a", "", "ccc", std::string_view("\0", 1)}));
   EXPECT_EQ(f->get_string_array("string_view"), (std::vector<std::string_view>{"x", "yz"}));
-  EXPECT_EQ(f->get_array("empty.u32")->element_type, GgufValueType::U32);
+  EXPECT_EQ(f->get_array("empty.u32")->element_type, GgufValueType::u32);
   EXPECT_TRUE(f->get_array("empty.u32")->items.empty());
-  EXPECT_EQ(f->get_array("empty.string")->element_type, GgufValueType::STRING);
-  EXPECT_EQ(f->get_array("empty.explicit")->element_type, GgufValueType::F64);
+  EXPECT_EQ(f->get_array("empty.string")->element_type, GgufValueType::string);
+  EXPECT_EQ(f->get_array("empty.explicit")->element_type, GgufValueType::f64);
 
   const GgufArray& nested = *f->get_array("nested");
-  EXPECT_EQ(nested.element_type, GgufValueType::ARRAY);
+  EXPECT_EQ(nested.element_type, GgufValueType::array);
   ASSERT_EQ(nested.items.size(), 3u);
-  EXPECT_EQ(ArrayOf(nested.items[0]).element_type, GgufValueType::I32);
+  EXPECT_EQ(ArrayOf(nested.items[0]).element_type, GgufValueType::i32);
   EXPECT_EQ(ArrayOf(nested.items[0]).items.size(), 2u);
   EXPECT_EQ(std::get<int64_t>(ArrayOf(nested.items[0]).items[1].data), 2);
   EXPECT_TRUE(ArrayOf(nested.items[1]).items.empty());
-  EXPECT_EQ(ArrayOf(nested.items[1]).element_type, GgufValueType::I32);
+  EXPECT_EQ(ArrayOf(nested.items[1]).element_type, GgufValueType::i32);
   EXPECT_EQ(std::get<int64_t>(ArrayOf(nested.items[2]).items[0].data), 3);
 
   const GgufArray& three = *f->get_array("nested.3");
   EXPECT_EQ(std::get<uint64_t>(ArrayOf(ArrayOf(three.items[0]).items[1]).items[1].data), 3u);
-  EXPECT_EQ(ArrayOf(ArrayOf(three.items[2]).items[0]).element_type, GgufValueType::U8);
+  EXPECT_EQ(ArrayOf(ArrayOf(three.items[2]).items[0]).element_type, GgufValueType::u8);
 
   const GgufArray& mixed = *f->get_array("nested.mixed");
   ASSERT_EQ(mixed.items.size(), 3u);
-  EXPECT_EQ(ArrayOf(mixed.items[0]).element_type, GgufValueType::F32);
-  EXPECT_EQ(ArrayOf(mixed.items[1]).element_type, GgufValueType::STRING);
+  EXPECT_EQ(ArrayOf(mixed.items[0]).element_type, GgufValueType::f32);
+  EXPECT_EQ(ArrayOf(mixed.items[1]).element_type, GgufValueType::string);
   EXPECT_EQ(std::get<std::string_view>(ArrayOf(mixed.items[1]).items[0].data), "s");
-  EXPECT_EQ(ArrayOf(mixed.items[2]).element_type, GgufValueType::BOOL);
+  EXPECT_EQ(ArrayOf(mixed.items[2]).element_type, GgufValueType::boolean);
 }
 
 TEST(GgufWriterRoundTrip, SettingAKeyAgainKeepsItsPlace) {
@@ -455,7 +455,7 @@ TEST(GgufWriterMisuse, Metadata) {
   EXPECT_TRUE(Mentions(MisuseMessage([&] { w.set("", 1); }), "metadata keys must not be empty"));
   EXPECT_TRUE(
       Mentions(MisuseMessage([&] {
-                 GgufWriteValue::array(GgufValueType::U32, std::vector<GgufWriteValue>{uint32_t{1}, 2});
+                 GgufWriteValue::array(GgufValueType::u32, std::vector<GgufWriteValue>{uint32_t{1}, 2});
                }),
                "array of u32 given a i32 as element 1"));
   EXPECT_TRUE(Mentions(MisuseMessage([&] { GgufWriteValue::array(static_cast<GgufValueType>(13), {}); }),
@@ -465,11 +465,11 @@ TEST(GgufWriterMisuse, Metadata) {
 
   GgufWriteValue deep = std::vector<uint8_t>{1};
   for (int level = 2; level <= GgufWriteValue::kMaxNesting; ++level)
-    deep = GgufWriteValue::array(GgufValueType::ARRAY, std::vector<GgufWriteValue>{deep});
+    deep = GgufWriteValue::array(GgufValueType::array, std::vector<GgufWriteValue>{deep});
   EXPECT_EQ(deep.nesting(), 8);
   w.set("deep", deep);  // as deep as GgufFile reads
   const GgufWriteValue deeper =
-      GgufWriteValue::array(GgufValueType::ARRAY, std::vector<GgufWriteValue>{deep});
+      GgufWriteValue::array(GgufValueType::array, std::vector<GgufWriteValue>{deep});
   EXPECT_TRUE(Mentions(MisuseMessage([&] { w.set("deeper", deeper); }),
                        "value of 'deeper' nests arrays 9 levels deep (at most 8)"));
   EXPECT_EQ(GgufFile::parse(w.to_bytes(), "deep.gguf")->metadata().size(), 1u);

@@ -43,7 +43,7 @@ std::vector<GgufWriter> gguf_seeds() {
   arrays.set("bools", std::vector<bool>{true, false});
   arrays.set("nested", std::vector<std::vector<int32_t>>{{1, 2}, {}, {3}});
   arrays.set("nested3", std::vector<std::vector<std::vector<uint8_t>>>{{{1}}, {}});
-  arrays.set("empty", GgufWriteValue::array(ck::GgufValueType::U64, {}));
+  arrays.set("empty", GgufWriteValue::array(ck::GgufValueType::u64, {}));
   seeds.push_back(std::move(arrays));
 
   GgufWriter tensors;

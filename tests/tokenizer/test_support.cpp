@@ -136,34 +136,34 @@ void GgufBuilder::key(std::string_view k, uint32_t type) {
 }
 
 GgufBuilder& GgufBuilder::add_string(std::string_view k, std::string_view value) {
-  key(k, static_cast<uint32_t>(GgufValueType::STRING));
+  key(k, static_cast<uint32_t>(GgufValueType::string));
   put_string(value);
   return *this;
 }
 
 GgufBuilder& GgufBuilder::add_u32(std::string_view k, uint32_t value) {
-  key(k, static_cast<uint32_t>(GgufValueType::U32));
+  key(k, static_cast<uint32_t>(GgufValueType::u32));
   put_u32(value);
   return *this;
 }
 
 GgufBuilder& GgufBuilder::add_bool(std::string_view k, bool value) {
-  key(k, static_cast<uint32_t>(GgufValueType::BOOL));
+  key(k, static_cast<uint32_t>(GgufValueType::boolean));
   kv_.push_back(static_cast<std::byte>(value ? 1 : 0));
   return *this;
 }
 
 GgufBuilder& GgufBuilder::add_strings(std::string_view k, const std::vector<std::string>& values) {
-  key(k, static_cast<uint32_t>(GgufValueType::ARRAY));
-  put_u32(static_cast<uint32_t>(GgufValueType::STRING));
+  key(k, static_cast<uint32_t>(GgufValueType::array));
+  put_u32(static_cast<uint32_t>(GgufValueType::string));
   put_u64(values.size());
   for (const std::string& v : values) put_string(v);
   return *this;
 }
 
 GgufBuilder& GgufBuilder::add_f32s(std::string_view k, const std::vector<float>& values) {
-  key(k, static_cast<uint32_t>(GgufValueType::ARRAY));
-  put_u32(static_cast<uint32_t>(GgufValueType::F32));
+  key(k, static_cast<uint32_t>(GgufValueType::array));
+  put_u32(static_cast<uint32_t>(GgufValueType::f32));
   put_u64(values.size());
   for (float v : values) {
     uint32_t bits;
@@ -174,8 +174,8 @@ GgufBuilder& GgufBuilder::add_f32s(std::string_view k, const std::vector<float>&
 }
 
 GgufBuilder& GgufBuilder::add_i32s(std::string_view k, const std::vector<int32_t>& values) {
-  key(k, static_cast<uint32_t>(GgufValueType::ARRAY));
-  put_u32(static_cast<uint32_t>(GgufValueType::I32));
+  key(k, static_cast<uint32_t>(GgufValueType::array));
+  put_u32(static_cast<uint32_t>(GgufValueType::i32));
   put_u64(values.size());
   for (int32_t v : values) put_u32(static_cast<uint32_t>(v));
   return *this;

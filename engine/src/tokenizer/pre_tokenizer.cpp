@@ -40,17 +40,17 @@ constexpr const char* kDeepseekCjk = R"([\u4E00-\u9FA5\u0800-\u4E00\uAC00-\uD7FF
 
 std::vector<const char*> patterns_of(PreTokenizerKind kind) {
   switch (kind) {
-    case PreTokenizerKind::kGpt2:
+    case PreTokenizerKind::gpt2:
       return {kGpt2};
-    case PreTokenizerKind::kLlama3:
+    case PreTokenizerKind::llama3:
       return {kLlama3};
-    case PreTokenizerKind::kQwen2:
+    case PreTokenizerKind::qwen2:
       return {kQwen2};
-    case PreTokenizerKind::kFalcon:
+    case PreTokenizerKind::falcon:
       return {R"([\p{P}\$\+<=>\^~\|`]+)", kGpt2, R"([0-9][0-9][0-9])"};
-    case PreTokenizerKind::kDeepseekLlm:
+    case PreTokenizerKind::deepseek_llm:
       return {R"([\r\n])", kDeepseekLetters, kDeepseekPunctuation, R"(\s+$)", kDeepseekCjk, R"(\p{N}+)"};
-    case PreTokenizerKind::kDefault:
+    case PreTokenizerKind::llama_default:
       break;
   }
   return {R"([\p{P}\$\+<=>\^~\|]+)", kGpt2, R"(\p{N}+)", R"([0-9][0-9][0-9])"};

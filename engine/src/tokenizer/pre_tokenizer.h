@@ -12,7 +12,7 @@
 
 namespace ck::tok {
 
-enum class PreTokenizerKind { kDefault, kGpt2, kLlama3, kQwen2, kFalcon, kDeepseekLlm };
+enum class PreTokenizerKind { llama_default, gpt2, llama3, qwen2, falcon, deepseek_llm };
 
 class PreTokenizer {
  public:

@@ -21,8 +21,8 @@ bool is_line_terminator(uint32_t cp) { return cp == '\n' || cp == '\r' || cp == 
 
 // One member of a bracket class: a code point range, a category set or a class escape, maybe complemented.
 struct ClassItem {
-  enum class Kind : uint8_t { kRange, kCategory, kSpace, kDigit, kWord };
-  Kind kind = Kind::kRange;
+  enum class Kind : uint8_t { range, category, space, digit, word };
+  Kind kind = Kind::range;
   bool negated = false;
   uint32_t lo = 0;
   uint32_t hi = 0;
@@ -31,19 +31,19 @@ struct ClassItem {
   bool contains(uint32_t cp) const {
     bool in = false;
     switch (kind) {
-      case Kind::kRange:
+      case Kind::range:
         in = lo <= cp && cp <= hi;
         break;
-      case Kind::kCategory:
+      case Kind::category:
         in = in_categories(cp, mask);
         break;
-      case Kind::kSpace:
+      case Kind::space:
         in = is_white_space(cp);
         break;
-      case Kind::kDigit:
+      case Kind::digit:
         in = cp >= '0' && cp <= '9';
         break;
-      case Kind::kWord:
+      case Kind::word:
         in = is_word_char(cp);
         break;
     }
@@ -73,32 +73,43 @@ struct CharClass {
 };
 
 struct Node {
-  enum class Kind : uint8_t { kEmpty, kChar, kClass, kAny, kBegin, kEnd, kConcat, kAlt, kRepeat, kLook };
-  Kind kind = Kind::kEmpty;
-  uint32_t value = 0;   // kChar: the code point; kClass: the class index
-  bool negate = false;  // kLook
-  int min = 0;          // kRepeat
-  int max = 0;          // kRepeat; kUnbounded for no limit
+  enum class Kind : uint8_t {
+    empty,
+    literal,
+    char_class,
+    any,
+    begin,
+    end,
+    concat,
+    alternation,
+    repeat,
+    lookaround
+  };
+  Kind kind = Kind::empty;
+  uint32_t value = 0;   // literal: the code point; char_class: the class index
+  bool negate = false;  // lookaround
+  int min = 0;          // repeat
+  int max = 0;          // repeat; kUnbounded for no limit
   std::vector<Node> kids{};
 };
 
 bool can_match_empty(const Node& n) {
   switch (n.kind) {
-    case Node::Kind::kChar:
-    case Node::Kind::kClass:
-    case Node::Kind::kAny:
+    case Node::Kind::literal:
+    case Node::Kind::char_class:
+    case Node::Kind::any:
       return false;
-    case Node::Kind::kConcat:
+    case Node::Kind::concat:
       for (const Node& k : n.kids) {
         if (!can_match_empty(k)) return false;
       }
       return true;
-    case Node::Kind::kAlt:
+    case Node::Kind::alternation:
       for (const Node& k : n.kids) {
         if (can_match_empty(k)) return true;
       }
       return false;
-    case Node::Kind::kRepeat:
+    case Node::Kind::repeat:
       return n.min == 0 || can_match_empty(n.kids[0]);
     default:
       return true;
@@ -138,14 +149,14 @@ class Parser {
   Node parse_alternation() {
     Node first = parse_concatenation();
     if (at_end() || peek() != '|') return first;
-    Node alt{.kind = Node::Kind::kAlt};
+    Node alt{.kind = Node::Kind::alternation};
     alt.kids.push_back(std::move(first));
     while (accept('|')) alt.kids.push_back(parse_concatenation());
     return alt;
   }
 
   Node parse_concatenation() {
-    Node cat{.kind = Node::Kind::kConcat};
+    Node cat{.kind = Node::Kind::concat};
     while (!at_end() && peek() != '|' && peek() != ')') cat.kids.push_back(parse_repetition());
     if (cat.kids.empty()) return Node{};
     if (cat.kids.size() == 1) return std::move(cat.kids[0]);
@@ -192,10 +203,10 @@ class Parser {
     ++pos_;
     if (!at_end() && peek() == '?') fail("lazy quantifiers are not supported");
     if (!at_end() && (peek() == '*' || peek() == '+' || peek() == '{')) fail("nothing to repeat");
-    if (atom.kind == Node::Kind::kBegin || atom.kind == Node::Kind::kEnd || atom.kind == Node::Kind::kLook)
+    if (atom.kind == Node::Kind::begin || atom.kind == Node::Kind::end || atom.kind == Node::Kind::lookaround)
       fail("an assertion cannot be repeated");
     if (max == kUnbounded && can_match_empty(atom)) fail("an unbounded repeat of what can match nothing");
-    Node rep{.kind = Node::Kind::kRepeat, .min = min, .max = max};
+    Node rep{.kind = Node::Kind::repeat, .min = min, .max = max};
     rep.kids.push_back(std::move(atom));
     return rep;
   }
@@ -210,7 +221,7 @@ class Parser {
             inner = parse_alternation();
           } else if (!at_end() && (peek() == '=' || peek() == '!')) {
             const bool negate = next() == '!';
-            inner = Node{.kind = Node::Kind::kLook, .negate = negate};
+            inner = Node{.kind = Node::Kind::lookaround, .negate = negate};
             inner.kids.push_back(parse_alternation());
           } else {
             fail("unsupported group syntax");
@@ -226,11 +237,11 @@ class Parser {
       case '[':
         return class_node(parse_bracket_class());
       case '.':
-        return Node{.kind = Node::Kind::kAny};
+        return Node{.kind = Node::Kind::any};
       case '^':
-        return Node{.kind = Node::Kind::kBegin};
+        return Node{.kind = Node::Kind::begin};
       case '$':
-        return Node{.kind = Node::Kind::kEnd};
+        return Node{.kind = Node::Kind::end};
       case '*':
       case '+':
       case '?':
@@ -242,16 +253,16 @@ class Parser {
           cls.finish();
           return class_node(std::move(cls));
         }
-        return Node{.kind = Node::Kind::kChar, .value = parse_char_escape(false)};
+        return Node{.kind = Node::Kind::literal, .value = parse_char_escape(false)};
       }
       default:
-        return Node{.kind = Node::Kind::kChar, .value = c};
+        return Node{.kind = Node::Kind::literal, .value = c};
     }
   }
 
   Node class_node(CharClass cls) {
     classes_.push_back(std::move(cls));
-    return Node{.kind = Node::Kind::kClass, .value = static_cast<uint32_t>(classes_.size() - 1)};
+    return Node{.kind = Node::Kind::char_class, .value = static_cast<uint32_t>(classes_.size() - 1)};
   }
 
   uint32_t parse_hex(int digits) {
@@ -281,15 +292,15 @@ class Parser {
     switch (e) {
       case 'd':
       case 'D':
-        item.kind = ClassItem::Kind::kDigit;
+        item.kind = ClassItem::Kind::digit;
         break;
       case 'w':
       case 'W':
-        item.kind = ClassItem::Kind::kWord;
+        item.kind = ClassItem::Kind::word;
         break;
       case 's':
       case 'S':
-        item.kind = ClassItem::Kind::kSpace;
+        item.kind = ClassItem::Kind::space;
         break;
       case 'p':
       case 'P': {
@@ -304,7 +315,7 @@ class Parser {
         if (!accept('}')) fail("missing '}' after \\p{");
         const auto mask = category_mask_by_name(name);
         if (!mask) fail("unknown Unicode category '" + name + "'");
-        item.kind = ClassItem::Kind::kCategory;
+        item.kind = ClassItem::Kind::category;
         item.mask = *mask;
         item.negated = e == 'P';
         cls->items.push_back(item);
@@ -376,7 +387,7 @@ class Parser {
         if (!parse_class_member(&cls, &hi)) fail("a range cannot end in a class escape");
         if (hi < lo) fail("range out of order");
       }
-      cls.items.push_back(ClassItem{.kind = ClassItem::Kind::kRange, .lo = lo, .hi = hi});
+      cls.items.push_back(ClassItem{.kind = ClassItem::Kind::range, .lo = lo, .hi = hi});
     }
     cls.finish();
     return cls;
@@ -400,14 +411,15 @@ class Parser {
   std::vector<CharClass>& classes_;
 };
 
-enum class Op : uint8_t { kChar, kClass, kAny, kSplit, kJmp, kBegin, kEnd, kLook, kMatch };
+enum class Op : uint8_t { literal, char_class, any, split, jump, begin, end, lookaround, match };
 
 struct Inst {
-  Op op = Op::kMatch;
-  bool negate = false;  // kLook
-  uint32_t a = 0;  // kChar: code point; kClass: class; kSplit: preferred target; kJmp: target; kLook: program
-  uint32_t b = 0;  // kSplit: the other target
-  uint32_t slot = 0;  // kSplit: index into the visited bitmap
+  Op op = Op::match;
+  bool negate = false;  // lookaround
+  uint32_t a = 0;       // literal: code point; char_class: class; split: preferred target; jump: target;
+                        // lookaround: program
+  uint32_t b = 0;       // split: the other target
+  uint32_t slot = 0;    // split: index into the visited bitmap
 };
 
 struct Program {
@@ -433,7 +445,7 @@ class Compiler {
   Program compile(const Node& root) {
     Program p;
     emit(p, root);
-    p.code.push_back(Inst{.op = Op::kMatch});
+    p.code.push_back(Inst{.op = Op::match});
     return p;
   }
 
@@ -441,33 +453,33 @@ class Compiler {
   static uint32_t here(const Program& p) { return static_cast<uint32_t>(p.code.size()); }
 
   uint32_t emit_split(Program& p, uint32_t preferred) {
-    p.code.push_back(Inst{.op = Op::kSplit, .a = preferred, .slot = p.n_slots++});
+    p.code.push_back(Inst{.op = Op::split, .a = preferred, .slot = p.n_slots++});
     return here(p) - 1;
   }
 
   void emit(Program& p, const Node& n) {
     switch (n.kind) {
-      case Node::Kind::kEmpty:
+      case Node::Kind::empty:
         break;
-      case Node::Kind::kChar:
-        p.code.push_back(Inst{.op = Op::kChar, .a = n.value});
+      case Node::Kind::literal:
+        p.code.push_back(Inst{.op = Op::literal, .a = n.value});
         break;
-      case Node::Kind::kClass:
-        p.code.push_back(Inst{.op = Op::kClass, .a = n.value});
+      case Node::Kind::char_class:
+        p.code.push_back(Inst{.op = Op::char_class, .a = n.value});
         break;
-      case Node::Kind::kAny:
-        p.code.push_back(Inst{.op = Op::kAny});
+      case Node::Kind::any:
+        p.code.push_back(Inst{.op = Op::any});
         break;
-      case Node::Kind::kBegin:
-        p.code.push_back(Inst{.op = Op::kBegin});
+      case Node::Kind::begin:
+        p.code.push_back(Inst{.op = Op::begin});
         break;
-      case Node::Kind::kEnd:
-        p.code.push_back(Inst{.op = Op::kEnd});
+      case Node::Kind::end:
+        p.code.push_back(Inst{.op = Op::end});
         break;
-      case Node::Kind::kConcat:
+      case Node::Kind::concat:
         for (const Node& k : n.kids) emit(p, k);
         break;
-      case Node::Kind::kAlt: {
+      case Node::Kind::alternation: {
         std::vector<uint32_t> exits;
         for (size_t i = 0; i < n.kids.size(); ++i) {
           if (i + 1 == n.kids.size()) {
@@ -477,19 +489,19 @@ class Compiler {
           const uint32_t split = emit_split(p, here(p) + 1);
           emit(p, n.kids[i]);
           exits.push_back(here(p));
-          p.code.push_back(Inst{.op = Op::kJmp});
+          p.code.push_back(Inst{.op = Op::jump});
           p.code[split].b = here(p);
         }
         for (uint32_t j : exits) p.code[j].a = here(p);
         break;
       }
-      case Node::Kind::kRepeat: {
+      case Node::Kind::repeat: {
         const Node& body = n.kids[0];
         for (int i = 0; i < n.min; ++i) emit(p, body);
         if (n.max == kUnbounded) {
           const uint32_t loop = emit_split(p, here(p) + 1);
           emit(p, body);
-          p.code.push_back(Inst{.op = Op::kJmp, .a = loop});
+          p.code.push_back(Inst{.op = Op::jump, .a = loop});
           p.code[loop].b = here(p);
         } else {
           std::vector<uint32_t> splits;
@@ -501,11 +513,12 @@ class Compiler {
         }
         break;
       }
-      case Node::Kind::kLook: {
+      case Node::Kind::lookaround: {
         Program sub = compile(n.kids[0]);
         out_.lookaheads.push_back(std::move(sub));
-        p.code.push_back(Inst{
-            .op = Op::kLook, .negate = n.negate, .a = static_cast<uint32_t>(out_.lookaheads.size() - 1)});
+        p.code.push_back(Inst{.op = Op::lookaround,
+                              .negate = n.negate,
+                              .a = static_cast<uint32_t>(out_.lookaheads.size() - 1)});
         break;
       }
     }
@@ -555,27 +568,27 @@ size_t run(const Regex::Compiled& re, const Program& prog, std::span<const uint3
     const Inst& in = prog.code[pc];
     bool ok = true;
     switch (in.op) {
-      case Op::kChar:
+      case Op::literal:
         ok = pos < n && text[pos] == in.a;
         if (ok) ++pos, ++pc;
         break;
-      case Op::kClass:
+      case Op::char_class:
         ok = pos < n && re.classes[in.a].contains(text[pos]);
         if (ok) ++pos, ++pc;
         break;
-      case Op::kAny:
+      case Op::any:
         ok = pos < n && !is_line_terminator(text[pos]);
         if (ok) ++pos, ++pc;
         break;
-      case Op::kBegin:
+      case Op::begin:
         ok = pos == 0;
         ++pc;
         break;
-      case Op::kEnd:
+      case Op::end:
         ok = pos == n;
         ++pc;
         break;
-      case Op::kSplit:
+      case Op::split:
         if (visited != nullptr && visited->test_and_set(in.slot, pos)) {
           ok = false;
           break;
@@ -583,17 +596,17 @@ size_t run(const Regex::Compiled& re, const Program& prog, std::span<const uint3
         stack.emplace_back(in.b, pos);
         pc = in.a;
         break;
-      case Op::kJmp:
+      case Op::jump:
         pc = in.a;
         break;
-      case Op::kLook: {
+      case Op::lookaround: {
         Backtrack inner;
         const bool found = run(re, re.lookaheads[in.a], text, pos, nullptr, inner) != kNoMatch;
         ok = found != in.negate;
         ++pc;
         break;
       }
-      case Op::kMatch:
+      case Op::match:
         return pos;
     }
     if (!ok) {

@@ -53,7 +53,7 @@ char byte_of_byte_token(std::string_view text) {
 class Tokenizer::Impl {
  public:
   explicit Impl(tok::Vocab v) : vocab(std::move(v)), specials(vocab) {
-    if (vocab.type == tok::VocabType::kBpe) {
+    if (vocab.type == tok::VocabType::bpe) {
       pre.emplace(vocab.pre_kind);
     } else {
       byte_tokens = tok::spm_byte_tokens(vocab);
@@ -87,7 +87,7 @@ std::vector<TokenId> Tokenizer::encode(std::string_view text, bool add_special, 
   const std::vector<tok::Fragment> fragments = impl_->specials.split(text, parse_special);
   std::vector<TokenId> out;
   if (add_special && v.add_bos) out.push_back(*v.bos);
-  if (v.type == tok::VocabType::kSpm) {
+  if (v.type == tok::VocabType::spm) {
     bool after_special = true;  // the first text gets the space prefix too
     for (const tok::Fragment& f : fragments) {
       if (f.is_token) {
@@ -122,14 +122,14 @@ std::string Tokenizer::piece(TokenId id, bool render_special) const {
   if (attr & (tok::kAttrUnknown | tok::kAttrControl)) return render_special ? text : std::string();
   if (attr & tok::kAttrUserDefined) return text;
   if (attr & tok::kAttrNormal) {
-    if (v.type == tok::VocabType::kBpe) return tok::byte_level_decode(text);
+    if (v.type == tok::VocabType::bpe) return tok::byte_level_decode(text);
     std::string s = text;
     replace_all(s, kEscapedSpace, " ");
     return s;
   }
   // Byte tokens ("<0xXX>") of SentencePiece vocabularies; llama.cpp (at this commit) renders those of BPE
   // vocabularies as nothing, like unused and undefined tokens.
-  if ((attr & tok::kAttrByte) && v.type == tok::VocabType::kSpm)
+  if ((attr & tok::kAttrByte) && v.type == tok::VocabType::spm)
     return std::string(1, byte_of_byte_token(text));
   return {};
 }
@@ -138,7 +138,7 @@ std::string Tokenizer::decode(std::span<const TokenId> ids) const {
   const tok::Vocab& v = impl_->vocab;
   std::string out;
   // For SentencePiece, encode() put a space before the text at the start and after every special token.
-  const bool strip_prefix = v.type == tok::VocabType::kSpm && v.add_space_prefix;
+  const bool strip_prefix = v.type == tok::VocabType::spm && v.add_space_prefix;
   bool after_special = true;
   for (const TokenId id : ids) {
     std::string p = piece(id);

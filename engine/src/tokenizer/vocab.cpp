@@ -28,22 +28,22 @@ struct PreTokenizerName {
 
 // tokenizer.ggml.pre values this build knows, with the flags llama.cpp sets for them.
 constexpr PreTokenizerName kPreTokenizers[] = {
-    {"default", PreTokenizerKind::kDefault, false, false},
-    {"gpt-2", PreTokenizerKind::kGpt2, false, false},
-    {"phi-2", PreTokenizerKind::kGpt2, false, false},
-    {"mpt", PreTokenizerKind::kGpt2, false, false},
-    {"olmo", PreTokenizerKind::kGpt2, false, false},
-    {"llama3", PreTokenizerKind::kLlama3, true, true},
-    {"llama-v3", PreTokenizerKind::kLlama3, true, true},
-    {"llama-bpe", PreTokenizerKind::kLlama3, true, true},
-    {"falcon3", PreTokenizerKind::kLlama3, true, true},
-    {"dbrx", PreTokenizerKind::kLlama3, false, false},
-    {"smaug-bpe", PreTokenizerKind::kLlama3, false, false},
-    {"qwen2", PreTokenizerKind::kQwen2, false, false},
-    {"deepseek-r1-qwen", PreTokenizerKind::kQwen2, false, false},
-    {"stablelm2", PreTokenizerKind::kQwen2, false, false},
-    {"falcon", PreTokenizerKind::kFalcon, false, false},
-    {"deepseek-llm", PreTokenizerKind::kDeepseekLlm, false, false},
+    {"default", PreTokenizerKind::llama_default, false, false},
+    {"gpt-2", PreTokenizerKind::gpt2, false, false},
+    {"phi-2", PreTokenizerKind::gpt2, false, false},
+    {"mpt", PreTokenizerKind::gpt2, false, false},
+    {"olmo", PreTokenizerKind::gpt2, false, false},
+    {"llama3", PreTokenizerKind::llama3, true, true},
+    {"llama-v3", PreTokenizerKind::llama3, true, true},
+    {"llama-bpe", PreTokenizerKind::llama3, true, true},
+    {"falcon3", PreTokenizerKind::llama3, true, true},
+    {"dbrx", PreTokenizerKind::llama3, false, false},
+    {"smaug-bpe", PreTokenizerKind::llama3, false, false},
+    {"qwen2", PreTokenizerKind::qwen2, false, false},
+    {"deepseek-r1-qwen", PreTokenizerKind::qwen2, false, false},
+    {"stablelm2", PreTokenizerKind::qwen2, false, false},
+    {"falcon", PreTokenizerKind::falcon, false, false},
+    {"deepseek-llm", PreTokenizerKind::deepseek_llm, false, false},
 };
 
 uint32_t attr_of_token_type(int64_t type) {
@@ -182,9 +182,9 @@ Vocab load_vocab(const GgufFile& file) {
   Vocab v;
   v.model = std::string(file.require_string(kModelKey));
   if (v.model == "llama") {
-    v.type = VocabType::kSpm;
+    v.type = VocabType::spm;
   } else if (v.model == "gpt2") {
-    v.type = VocabType::kBpe;
+    v.type = VocabType::bpe;
   } else {
     file.fail(std::string(kModelKey) + " '" + v.model +
               "' is not a tokenizer model this build knows (llama, gpt2)");
@@ -194,12 +194,12 @@ Vocab load_vocab(const GgufFile& file) {
 
   // Defaults per tokenizer model (llama_vocab::impl::load).
   const kernels::llama_cpp::DefaultSpecialTokens& defaults =
-      v.type == VocabType::kSpm ? kernels::llama_cpp::kSpmDefaultSpecialTokens
-                                : kernels::llama_cpp::kBpeDefaultSpecialTokens;
+      v.type == VocabType::spm ? kernels::llama_cpp::kSpmDefaultSpecialTokens
+                               : kernels::llama_cpp::kBpeDefaultSpecialTokens;
   v.bos = defaults.bos;
   v.eos = defaults.eos;
   v.unk = defaults.unk;
-  if (v.type == VocabType::kSpm) {
+  if (v.type == VocabType::spm) {
     v.add_space_prefix = true;
     v.add_bos = true;
   } else {
@@ -256,7 +256,7 @@ Vocab load_vocab(const GgufFile& file) {
     }
   }
 
-  if (v.type == VocabType::kBpe) {
+  if (v.type == VocabType::bpe) {
     if (!file.find(kMergesKey)) file.fail("missing required metadata key '" + std::string(kMergesKey) + "'");
     const std::vector<std::string_view> merges = file.get_string_array(kMergesKey);
     v.merges.reserve(merges.size());

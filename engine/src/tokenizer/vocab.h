@@ -33,7 +33,7 @@ enum TokenAttr : uint32_t {
   kAttrRstrip = 1u << 8,
 };
 
-enum class VocabType { kSpm, kBpe };
+enum class VocabType { spm, bpe };
 
 struct Vocab {
   Vocab() = default;
@@ -42,10 +42,10 @@ struct Vocab {
   Vocab(const Vocab&) = delete;
   Vocab& operator=(const Vocab&) = delete;
 
-  VocabType type = VocabType::kSpm;
+  VocabType type = VocabType::spm;
   std::string model;  // tokenizer.ggml.model
   std::string pre;    // tokenizer.ggml.pre, "default" when absent
-  PreTokenizerKind pre_kind = PreTokenizerKind::kDefault;
+  PreTokenizerKind pre_kind = PreTokenizerKind::llama_default;
 
   std::vector<std::string> text;
   std::vector<float> score;

@@ -70,8 +70,8 @@ class GgufWriteValue {
   GgufWriteValue() = default;
   template <class T>
   void append_scalar(T v);
-  GgufValueType type_ = GgufValueType::U8;
-  GgufValueType element_type_ = GgufValueType::U8;
+  GgufValueType type_ = GgufValueType::u8;
+  GgufValueType element_type_ = GgufValueType::u8;
   uint64_t count_ = 0;
   int nesting_ = 0;
   std::vector<std::byte> bytes_;
@@ -150,13 +150,13 @@ GgufWriteValue::GgufWriteValue(const std::vector<T>& items) {
     element_type = converted.front().type();
   } else if constexpr (std::is_same_v<U, std::string> || std::is_same_v<U, std::string_view> ||
                        std::is_same_v<U, const char*>) {
-    element_type = GgufValueType::STRING;
+    element_type = GgufValueType::string;
   } else if constexpr (std::is_same_v<U, bool>) {
-    element_type = GgufValueType::BOOL;
+    element_type = GgufValueType::boolean;
   } else if constexpr (std::is_arithmetic_v<U>) {
     element_type = GgufWriteValue(U{}).type();
   } else {
-    element_type = GgufValueType::ARRAY;  // vectors of vectors
+    element_type = GgufValueType::array;  // vectors of vectors
   }
   *this = array(element_type, converted);
 }
