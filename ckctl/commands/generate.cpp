@@ -5,7 +5,10 @@
 #include <iostream>
 #include <optional>
 #include <random>
+#include <sstream>
+#include <string>
 
+#include "ckernel/api/generate_defaults.h"
 #include "ckernel/api/sampling_limits.h"
 #include "commands.h"
 #include "human_text.h"
@@ -15,9 +18,12 @@ namespace ck::ckctl {
 namespace {
 
 void add_generate_options(po::options_description& options) {
-  options.add_options()("n-predict,n", po::value<std::string>()->value_name("N"),
-                        "tokens to generate at most (default 128)")(
-      "temp", po::value<std::string>()->value_name("T"), "temperature; 0 is greedy (default 0.8)")(
+  static const std::string max_tokens_help =
+      "tokens to generate at most (default " + std::to_string(api::kDefaultMaxTokens) + ")";
+  static const std::string temperature_help =
+      "temperature; 0 is greedy (default " + (std::ostringstream() << api::kDefaultTemperature).str() + ")";
+  options.add_options()("n-predict,n", po::value<std::string>()->value_name("N"), max_tokens_help.c_str())(
+      "temp", po::value<std::string>()->value_name("T"), temperature_help.c_str())(
       "seed", po::value<std::string>()->value_name("S"), "random seed, for repeatable sampling")(
       "top-k", po::value<std::string>()->value_name("K"), "sample among the K most likely tokens (0: all)")(
       "top-p", po::value<std::string>()->value_name("P"), "nucleus sampling threshold, 0 to 1 (1: off)");

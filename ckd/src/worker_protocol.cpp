@@ -3,7 +3,17 @@
 #include <bit>
 #include <cstring>
 
+#include "ckernel/engine/generate.h"
+#include "ckernel/engine/sampler.h"
+
 namespace ck::daemon {
+
+// The API's defaults are the engine's: the single definition of each is the engine's, and this ties the
+// header-only copy that ckctl can read to it.
+static_assert(api::kDefaultMaxTokens == static_cast<std::uint32_t>(GenerationOptions{}.n_predict));
+static_assert(static_cast<float>(api::kDefaultTemperature) == SamplingParams{}.temperature);
+static_assert(api::kDefaultTopK == SamplingParams{}.top_k);
+static_assert(static_cast<float>(api::kDefaultTopP) == SamplingParams{}.top_p);
 namespace {
 
 class Writer {

@@ -18,15 +18,17 @@
 #include <variant>
 #include <vector>
 
+#include "ckernel/api/generate_defaults.h"
+
 namespace ck::daemon {
 
 struct GenerateRequest {
   std::string prompt;
-  std::uint32_t max_tokens = 128;
-  double temperature = 0.8;
+  std::uint32_t max_tokens = api::kDefaultMaxTokens;
+  double temperature = api::kDefaultTemperature;
   std::uint64_t seed = 0;
-  std::int32_t top_k = 40;
-  double top_p = 0.95;
+  std::int32_t top_k = api::kDefaultTopK;
+  double top_p = api::kDefaultTopP;
   friend bool operator==(const GenerateRequest&, const GenerateRequest&) = default;
 };
 

@@ -61,20 +61,6 @@ ck::ModelImage map_resident_copy(const WorkerOptions& options) {
   return ck::ModelImage{bytes, std::move(mapping), options.model_path, options.placement};
 }
 
-std::string stop_name(ck::StopReason reason) {
-  switch (reason) {
-    case ck::StopReason::end_of_generation:
-      return "eos";
-    case ck::StopReason::context_full:
-      return "context";
-    case ck::StopReason::cancelled:
-      return "cancelled";
-    case ck::StopReason::length:
-      break;
-  }
-  return "length";
-}
-
 // Between tokens: true when ckd asked to stop the request (or is gone). Nothing but Cancel and heartbeat
 // traffic may come while a request runs.
 bool cancel_arrived(daemon::WorkerLink& link) {
@@ -108,7 +94,7 @@ daemon::WorkerMessage run_request(ck::Session& session, const daemon::GenerateRe
                                 static_cast<std::uint32_t>(result.steps.size()),
                                 result.prompt_seconds,
                                 result.generation_seconds,
-                                stop_name(result.stop_reason)};
+                                std::string(ck::stop_reason_name(result.stop_reason))};
   } catch (const ck::SessionError& e) {
     return daemon::GenerateFailed{e.what()};
   }

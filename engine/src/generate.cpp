@@ -16,9 +16,9 @@ std::string_view stop_reason_name(StopReason reason) {
     case StopReason::length:
       return "length";
     case StopReason::end_of_generation:
-      return "end_of_generation";
+      return "eos";
     case StopReason::context_full:
-      return "context_full";
+      return "context";
     case StopReason::cancelled:
       return "cancelled";
   }

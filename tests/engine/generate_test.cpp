@@ -80,8 +80,8 @@ TEST_F(Generate, SessionsAreIndependent) {
 // them), distinct, and read back to the same reason.
 TEST(StopReasonNames, AreFixedDistinctAndReadBack) {
   EXPECT_EQ(stop_reason_name(StopReason::length), "length");
-  EXPECT_EQ(stop_reason_name(StopReason::end_of_generation), "end_of_generation");
-  EXPECT_EQ(stop_reason_name(StopReason::context_full), "context_full");
+  EXPECT_EQ(stop_reason_name(StopReason::end_of_generation), "eos");
+  EXPECT_EQ(stop_reason_name(StopReason::context_full), "context");
   EXPECT_EQ(stop_reason_name(StopReason::cancelled), "cancelled");
   for (const StopReason reason : kAllStopReasons)
     EXPECT_EQ(parse_stop_reason(stop_reason_name(reason)), reason);

@@ -32,9 +32,9 @@ struct GenerationStep {
   std::vector<std::pair<TokenId, float>> top;  // highest first
 };
 
-// Why generation stopped. stop_reason_name() gives the one set of names ("length", "end_of_generation",
-// "context_full", "cancelled") that every program reporting a stop uses; parse_stop_reason() reads them
-// back (nullopt for any other text).
+// Why generation stopped. stop_reason_name() gives the one set of names ("length", "eos", "context",
+// "cancelled") that every program reporting a stop uses, ckd's D-Bus API included; parse_stop_reason()
+// reads them back (nullopt for any other text).
 enum class StopReason { length, end_of_generation, context_full, cancelled };
 inline constexpr StopReason kAllStopReasons[] = {StopReason::length, StopReason::end_of_generation,
                                                  StopReason::context_full, StopReason::cancelled};
