@@ -76,8 +76,8 @@ TEST_F(Generate, SessionsAreIndependent) {
   EXPECT_EQ(generate(a, "The capital of France is", options).text, alone);
 }
 
-// The stop reasons' names are the engine's one set: fixed (ckrun's --json and the fixtures' readers use
-// them), distinct, and read back to the same reason.
+// The stop reasons' names are the engine's one set, which ckd's D-Bus API reports too: fixed, distinct,
+// and read back to the same reason; nothing else reads as a reason.
 TEST(StopReasonNames, AreFixedDistinctAndReadBack) {
   EXPECT_EQ(stop_reason_name(StopReason::length), "length");
   EXPECT_EQ(stop_reason_name(StopReason::end_of_generation), "eos");
@@ -85,7 +85,8 @@ TEST(StopReasonNames, AreFixedDistinctAndReadBack) {
   EXPECT_EQ(stop_reason_name(StopReason::cancelled), "cancelled");
   for (const StopReason reason : kAllStopReasons)
     EXPECT_EQ(parse_stop_reason(stop_reason_name(reason)), reason);
-  EXPECT_EQ(parse_stop_reason("eos"), std::nullopt);
+  EXPECT_EQ(parse_stop_reason("end_of_generation"), std::nullopt);
+  EXPECT_EQ(parse_stop_reason("stop"), std::nullopt);
   EXPECT_EQ(parse_stop_reason(""), std::nullopt);
 }
 
