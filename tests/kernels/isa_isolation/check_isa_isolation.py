@@ -12,7 +12,7 @@ scalar path of an older CPU then meets an illegal instruction. So, reading the o
    Helpers belong in an anonymous namespace (internal linkage, never merged); the standard library's inline
    functions are called through builtins.
 
-Usage: check_isa_isolation.py --level NAME OBJECTS [--level NAME OBJECTS ...] [--rest FILES]
+Usage: check_isa_isolation.py --level NAME OBJECTS [--level NAME OBJECTS ...] [--rest FILES ...]
 OBJECTS and FILES are ';'-separated lists (as CMake writes them) of objects or static archives.
 Exits 1 naming each offending symbol and the objects involved, 0 when there is none.
 """
@@ -71,7 +71,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--level", nargs=2, action="append", metavar=("NAME", "OBJECTS"), required=True)
-    parser.add_argument("--rest", default="", help="the other objects or archives of the program")
+    parser.add_argument("--rest", action="append", default=[],
+                        help="other objects or archives of the program (repeatable)")
     args = parser.parse_args()
 
     level_of_object = {}  # object as nm names it -> level
@@ -94,7 +95,7 @@ def main():
                 return None  # the same object again, already read as a level object
         return "rest"
 
-    symbols = read_symbols(level_paths + split_list(args.rest))
+    symbols = read_symbols(level_paths + [p for rest in args.rest for p in split_list(rest)])
     users = {}  # symbol -> [(object, level, type)]
     for where, name, kind in symbols:
         level = level_of(where)
