@@ -12,7 +12,7 @@
 //
 // Nothing here may call an inline function shared with code compiled for another level (the linker keeps
 // one copy of each, possibly the AVX-512 one): only intrinsics, builtins and this file's own functions,
-// which live in an anonymous namespace.
+// which live in an anonymous namespace. tests/kernels/isa_isolation checks it on the objects' symbols.
 #ifndef CK_SIMD_LEVEL
 #error "define CK_SIMD_LEVEL before including dot_x86.h"
 #endif

@@ -21,9 +21,7 @@ IsaLevel decide_isa_level() {
   return *level;
 }
 
-}  // namespace
-
-std::string_view isa_level_name(IsaLevel level) {
+constexpr std::string_view level_name(IsaLevel level) {
   switch (level) {
     case IsaLevel::scalar:
       return "scalar";
@@ -36,6 +34,15 @@ std::string_view isa_level_name(IsaLevel level) {
   }
   return "unknown";
 }
+
+// The one past the last level has no name: a level added after avx512vnni fails here until
+// kIsaLevelCount counts it.
+static_assert(level_name(static_cast<IsaLevel>(kIsaLevelCount - 1)) != "unknown" &&
+              level_name(static_cast<IsaLevel>(kIsaLevelCount)) == "unknown");
+
+}  // namespace
+
+std::string_view isa_level_name(IsaLevel level) { return level_name(level); }
 
 std::optional<IsaLevel> parse_isa_level(std::string_view name) {
   for (IsaLevel level : kAllIsaLevels)

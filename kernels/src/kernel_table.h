@@ -3,18 +3,27 @@
 // bits). An entry a level leaves alone keeps the next lower level's kernel.
 #pragma once
 
+#include <iterator>
+
 #include "ckernel/kernels/type_kernels.h"
 
 namespace ck::kernels {
+
+// The formats the computable types' activations are converted to (their partners), in the order of the
+// table's quantizers, which take their size from here.
+inline constexpr TensorType kActivationFormats[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16,
+                                                    TensorType::Q8_0, TensorType::Q8_1, TensorType::Q8_K};
 
 struct ActivationQuantizer {
   TensorType format;
   QuantizeRowFn quantize;
 };
 
+// Entry i is kComputableTypes[i]'s, quantizer i kActivationFormats[i]'s (type_kernels.cpp checks the
+// scalar table, from which every level's is copied).
 struct KernelTable {
-  TypeKernels types[10];
-  ActivationQuantizer quantizers[6];
+  TypeKernels types[std::size(kComputableTypes)];
+  ActivationQuantizer quantizers[std::size(kActivationFormats)];
 
   // The entry of a computable type / activation format; nullptr for any other.
   TypeKernels* find(TensorType type);

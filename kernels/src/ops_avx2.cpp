@@ -82,7 +82,7 @@ struct Lanes {
     const __m256 res = _mm256_mul_ps(_mm256_mul_ps(j, first), second);
     if (_mm256_testz_ps(d, d)) return res;
     const __m256 n_le_zero = _mm256_cmp_ps(n, _mm256_setzero_ps(), _CMP_LE_OQ);
-    const __m256 alt = _mm256_andnot_ps(n_le_zero, _mm256_set1_ps(std::numeric_limits<float>::infinity()));
+    const __m256 alt = _mm256_andnot_ps(n_le_zero, _mm256_set1_ps(__builtin_huge_valf()));
     return _mm256_blendv_ps(res, alt, d);
   }
   static Reg expf(Reg x) { return {expf8(x.lo), expf8(x.hi)}; }

@@ -60,9 +60,8 @@ struct Lanes {
         u, _mm512_fmadd_ps(_mm512_set1_ps(0x1.ffffecp-1f), b, _mm512_set1_ps(1.0f)));
     const Reg res = _mm512_scalef_ps(j, n);
     if (_mm512_kortestz(d, d)) return res;
-    const Reg alt =
-        _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
-                             _mm512_set1_ps(std::numeric_limits<float>::infinity()), _mm512_setzero_ps());
+    const Reg alt = _mm512_mask_blend_ps(_mm512_cmp_ps_mask(n, _mm512_setzero_ps(), _CMP_LE_OQ),
+                                         _mm512_set1_ps(__builtin_huge_valf()), _mm512_setzero_ps());
     return _mm512_mask_blend_ps(d, res, alt);
   }
 };

@@ -3,6 +3,10 @@
 // with its own L. Each computes exactly the bits of its scalar reference in ops_scalar.cpp; the comments
 // there say which ggml code is reproduced. Included only by files compiled for a SIMD level, and every
 // function is a template of L (a type local to that file), so no code of one level leaks into another.
+// For the same reason the scalar math is the compiler's builtins (__builtin_expf, not std::exp): the
+// standard library's are inline functions which, whenever not inlined, every object emits as a weak
+// symbol, ops_scalar.cpp's too, and the linker would keep one copy, maybe this level's
+// (tests/kernels/isa_isolation).
 //
 // L provides: Reg; load, store, set1, zero; add, sub, mul, div, max; fmadd(a, b, c) = a * b + c,
 // fmsub(a, b, c) = a * b - c, fmaddsub (even lanes a * b - c, odd a * b + c), each rounded once;
@@ -10,9 +14,7 @@
 // reduce_max; to_fp16 (16 halves, round to nearest even); expf (ggml_v_expf); and scalar to_fp16_one.
 #pragma once
 
-#include <cmath>
 #include <cstdint>
-#include <limits>
 
 namespace ck::kernels::simd {
 
@@ -31,7 +33,7 @@ void rms_norm(const float* x, const float* weight, float* y, int64_t n, float ep
   }
   for (; i < n; ++i) sum += static_cast<double>(x[i] * x[i]);
   const float mean = static_cast<float>(sum / static_cast<double>(n));
-  const float scale = 1.0f / std::sqrt(mean + eps);
+  const float scale = 1.0f / __builtin_sqrtf(mean + eps);
   const typename L::Reg vscale = L::set1(scale);
   for (i = 0; i + kLanes <= n; i += kLanes)
     L::store(y + i, L::mul(L::mul(L::load(x + i), vscale), L::load(weight + i)));
@@ -49,7 +51,7 @@ void silu_mul(const float* gate, const float* up, float* y, int64_t n) {
     L::store(y + i, s);
   }
   for (; i < n; ++i) {
-    const float s = gate[i] / (1.0f + std::exp(-gate[i]));
+    const float s = gate[i] / (1.0f + __builtin_expf(-gate[i]));
     y[i] = up != nullptr ? s * up[i] : s;
   }
 }
@@ -65,7 +67,7 @@ template <class L>
 void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float scale) {
   // The maximum is exact whatever the order (any of equal zeros gives the same exp below).
   const typename L::Reg vscale = L::set1(scale);
-  typename L::Reg vmax = L::set1(-std::numeric_limits<float>::infinity());
+  typename L::Reg vmax = L::set1(-__builtin_huge_valf());
   int64_t i = 0;
   for (; i + kLanes <= n_unmasked; i += kLanes) {
     const typename L::Reg v = L::mul(L::load(x + i), vscale);
@@ -95,7 +97,7 @@ void soft_max(const float* x, float* y, int64_t n, int64_t n_unmasked, float sca
     sum += static_cast<double>(L::reduce_add(e));
   }
   for (; i < n; ++i) {
-    const float val = i < n_unmasked ? std::exp(y[i] - max) : 0.0f;
+    const float val = i < n_unmasked ? __builtin_expf(y[i] - max) : 0.0f;
     sum += static_cast<double>(val);
     y[i] = val;
   }
@@ -122,8 +124,8 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_pairs, int64_t 
       }
       for (; k < n_fused; ++k) {
         const float x0 = v[k], x1 = v[k + n_pairs];
-        v[k] = std::fma(x0, cosines[k], -(x1 * sines[k]));
-        v[k + n_pairs] = std::fma(x0, sines[k], x1 * cosines[k]);
+        v[k] = __builtin_fmaf(x0, cosines[k], -(x1 * sines[k]));
+        v[k + n_pairs] = __builtin_fmaf(x0, sines[k], x1 * cosines[k]);
       }
       continue;  // NeoX fuses every pair
     }
@@ -135,8 +137,8 @@ void rope(float* x, int64_t n_heads, int64_t head_dim, int64_t n_pairs, int64_t 
     for (; k < n_pairs; ++k) {
       const float x0 = v[2 * k], x1 = v[2 * k + 1], c = angles[2 * k], s = angles[2 * k + 1];
       if (k < n_fused) {
-        v[2 * k] = std::fma(x0, c, -(x1 * s));
-        v[2 * k + 1] = std::fma(x0, s, x1 * c);
+        v[2 * k] = __builtin_fmaf(x0, c, -(x1 * s));
+        v[2 * k + 1] = __builtin_fmaf(x0, s, x1 * c);
       } else {  // built without contraction: each product rounds on its own
         v[2 * k] = x0 * c - x1 * s;
         v[2 * k + 1] = x0 * s + x1 * c;

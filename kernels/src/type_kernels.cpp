@@ -1,5 +1,6 @@
 #include "ckernel/kernels/type_kernels.h"
 
+#include <iterator>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -57,6 +58,27 @@ constexpr KernelTable kScalarTable{
         ActivationQuantizer{T::Q8_K, scalar::quantize_row_q8_k},
     },
 };
+
+// The scalar table holds every entry its size promises, in order and complete: a type or format added to
+// its list without kernels, or an entry left out (value-initialised), fails here.
+consteval bool complete(const KernelTable& table) {
+  auto is_format = [](TensorType t) {
+    for (TensorType f : kActivationFormats)
+      if (f == t) return true;
+    return false;
+  };
+  for (size_t i = 0; i < std::size(kComputableTypes); ++i) {
+    const TypeKernels& k = table.types[i];
+    if (k.type != kComputableTypes[i] || k.dequantize_row == nullptr || k.dot_row == nullptr ||
+        k.dot_panel == nullptr || !is_format(k.partner))
+      return false;
+  }
+  for (size_t i = 0; i < std::size(kActivationFormats); ++i)
+    if (table.quantizers[i].format != kActivationFormats[i] || table.quantizers[i].quantize == nullptr)
+      return false;
+  return true;
+}
+static_assert(complete(kScalarTable), "kScalarTable must follow kComputableTypes and kActivationFormats");
 
 KernelTable build_table(IsaLevel level) {
   KernelTable table = kScalarTable;

@@ -4,6 +4,8 @@
 // be exercised on one machine.
 #pragma once
 
+#include <array>
+#include <cstddef>
 #include <optional>
 #include <string_view>
 
@@ -19,8 +21,16 @@ enum class IsaLevel {
   avx512vnni,  // plus AVX-512 VNNI and BF16
 };
 
-inline constexpr IsaLevel kAllIsaLevels[] = {IsaLevel::scalar, IsaLevel::avx2, IsaLevel::avx512,
-                                             IsaLevel::avx512vnni};
+// How many levels there are, from the last one: a new level goes last in IsaLevel and is named here
+// (isa_level.cpp does not compile until this counts it).
+inline constexpr std::size_t kIsaLevelCount = static_cast<std::size_t>(IsaLevel::avx512vnni) + 1;
+
+// Every level, lowest first.
+inline constexpr std::array<IsaLevel, kIsaLevelCount> kAllIsaLevels = [] {
+  std::array<IsaLevel, kIsaLevelCount> levels{};
+  for (std::size_t i = 0; i < kIsaLevelCount; ++i) levels[i] = static_cast<IsaLevel>(i);
+  return levels;
+}();
 
 std::string_view isa_level_name(IsaLevel level);
 std::optional<IsaLevel> parse_isa_level(std::string_view name);

@@ -43,12 +43,19 @@ enum class TensorType : uint32_t {
   TQ2_0 = 35,
 };
 
+// The types ckernel can dequantize and multiply (TypeTraits::computable), in the order of the kernel
+// tables, which take their size from here.
+inline constexpr TensorType kComputableTypes[] = {
+    TensorType::F32,  TensorType::F16,  TensorType::BF16, TensorType::Q4_0, TensorType::Q5_0,
+    TensorType::Q5_1, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q5_K, TensorType::Q6_K,
+};
+
 struct TypeTraits {
   TensorType type;
   std::string_view name;
   int64_t block_size;  // elements per block
   size_t block_bytes;  // bytes per block
-  bool computable;     // ckernel can dequantize and multiply it
+  bool computable;     // listed in kComputableTypes
 };
 
 // Traits of a type id as stored in a file; nullopt for ids that no known writer uses.
