@@ -222,7 +222,7 @@ void GgufWriter::add_tensor(std::string name, std::vector<int64_t> ne, kernels::
 }
 
 void GgufWriter::add_tensor_f32(std::string name, std::vector<int64_t> ne, std::span<const float> values) {
-  add_tensor(std::move(name), std::move(ne), kernels::TensorType::F32, std::as_bytes(values));
+  add_tensor(std::move(name), std::move(ne), kernels::TensorType::f32, std::as_bytes(values));
 }
 
 std::vector<std::byte> GgufWriter::header() const {

@@ -63,25 +63,25 @@ void set_dot(Kernels& k) {
 
 void install(KernelTable& table) {
   using T = TensorType;
-  set_dot<SymmetricDot<BlockQ4_0>>(table.at(T::Q4_0));
-  set_dot<SymmetricDot<BlockQ5_0>>(table.at(T::Q5_0));
-  set_dot<SymmetricDot<BlockQ8_0>>(table.at(T::Q8_0));
-  set_dot<Q5_1Dot>(table.at(T::Q5_1));
-  set_dot<KQuantDot<BlockQ4_K>>(table.at(T::Q4_K));
-  set_dot<KQuantDot<BlockQ5_K>>(table.at(T::Q5_K));
-  set_dot<Q6KQuantDot>(table.at(T::Q6_K));
-  set_dot<RepackedQ4_0Dot>(table.at(T::Q4_0).variant);
+  set_dot<SymmetricDot<BlockQ4_0>>(table.at(T::q4_0));
+  set_dot<SymmetricDot<BlockQ5_0>>(table.at(T::q5_0));
+  set_dot<SymmetricDot<BlockQ8_0>>(table.at(T::q8_0));
+  set_dot<Q5_1Dot>(table.at(T::q5_1));
+  set_dot<KQuantDot<BlockQ4_K>>(table.at(T::q4_k));
+  set_dot<KQuantDot<BlockQ5_K>>(table.at(T::q5_k));
+  set_dot<Q6KQuantDot>(table.at(T::q6_k));
+  set_dot<RepackedQ4_0Dot>(table.at(T::q4_0).variant);
 
-  TypeKernels& f32 = table.at(T::F32);
+  TypeKernels& f32 = table.at(T::f32);
   f32.dot_row = dot_row_f32;
   f32.dot_panel = rowwise_panel<dot_row_f32>;
   set_dot<TinyBlasDot<F32Load>>(f32.variant);
-  TypeKernels& f16 = table.at(T::F16);
+  TypeKernels& f16 = table.at(T::f16);
   f16.dot_row = dot_row_f16;
   f16.dot_panel = rowwise_panel<dot_row_f16>;
   set_dot<TinyBlasDot<F16Load>>(f16.variant);
 #if defined(__AVX512BF16__)
-  TypeKernels& bf16 = table.at(T::BF16);
+  TypeKernels& bf16 = table.at(T::bf16);
   bf16.dot_row = dot_row_bf16;
   bf16.dot_panel = rowwise_panel<dot_row_bf16>;
   bf16.variant.dot_row = dot_row_bf16_tinyblas;

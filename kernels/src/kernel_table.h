@@ -11,8 +11,8 @@ namespace ck::kernels {
 
 // The formats the computable types' activations are converted to (their partners), in the order of the
 // table's quantizers, which take their size from here.
-inline constexpr TensorType kActivationFormats[] = {TensorType::F32,  TensorType::F16,  TensorType::BF16,
-                                                    TensorType::Q8_0, TensorType::Q8_1, TensorType::Q8_K};
+inline constexpr TensorType kActivationFormats[] = {TensorType::f32,  TensorType::f16,  TensorType::bf16,
+                                                    TensorType::q8_0, TensorType::q8_1, TensorType::q8_k};
 
 struct ActivationQuantizer {
   TensorType format;

@@ -6,12 +6,12 @@ namespace ck::kernels::llama_cpp {
 
 std::optional<DotVariantShape> dot_variant_shape(TensorType type) {
   switch (type) {
-    case TensorType::F32:
-    case TensorType::F16:
+    case TensorType::f32:
+    case TensorType::f16:
       return DotVariantShape{2, 4, 16};  // tinyBLAS
-    case TensorType::BF16:
+    case TensorType::bf16:
       return DotVariantShape{2, 4, 32};  // tinyBLAS, 32 bf16 per VDPBF16PS step
-    case TensorType::Q4_0:
+    case TensorType::q4_0:
       return DotVariantShape{1, 8, 32};  // repacked q4_0_8x8
     default:
       return std::nullopt;

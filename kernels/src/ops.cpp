@@ -143,7 +143,7 @@ void attention(const float* q, const KvLayer& kv, int64_t pos0, int64_t n_tokens
   const int64_t n_kv = llama_cpp::padded_kv_length(pos0 + n_tokens);
   // ggml's F16 matrix products as the weights' are chosen: kq = K (n_kv rows of head_dim) * q, and
   // kqv = V^T (head_dim rows of n_kv) * softmax weights, each with n_tokens columns.
-  const TypeKernels& f16 = kernels_for(TensorType::F16);
+  const TypeKernels& f16 = kernels_for(TensorType::f16);
   const DotPanelFn kq_panel = select_dot_panel(f16, n_kv, head_dim, n_tokens);
   const DotPanelFn kqv_panel = select_dot_panel(f16, head_dim, n_kv, n_tokens);
   const OpKernels& ops = op_kernels(active_isa_level());

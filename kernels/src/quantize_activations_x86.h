@@ -177,9 +177,9 @@ void quantize_row_bf16(const float* src, void* dst, int64_t n) {
 
 void install_quantizers(KernelTable& table) {
   using T = TensorType;
-  table.quantizer(T::F16) = quantize_row_f16;
-  table.quantizer(T::BF16) = quantize_row_bf16;
-  table.quantizer(T::Q8_0) = quantize_row_q8_0;
-  table.quantizer(T::Q8_1) = quantize_row_q8_1;
-  table.quantizer(T::Q8_K) = quantize_row_q8_k;
+  table.quantizer(T::f16) = quantize_row_f16;
+  table.quantizer(T::bf16) = quantize_row_bf16;
+  table.quantizer(T::q8_0) = quantize_row_q8_0;
+  table.quantizer(T::q8_1) = quantize_row_q8_1;
+  table.quantizer(T::q8_k) = quantize_row_q8_k;
 }

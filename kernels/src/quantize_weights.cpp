@@ -123,16 +123,16 @@ void convert_elements(std::span<const float> values, std::span<std::byte> out, C
 
 bool can_quantize_weights(TensorType type) {
   switch (type) {
-    case TensorType::F32:
-    case TensorType::F16:
-    case TensorType::BF16:
-    case TensorType::Q8_0:
-    case TensorType::Q4_0:
-    case TensorType::Q5_0:
-    case TensorType::Q5_1:
-    case TensorType::Q4_K:
-    case TensorType::Q5_K:
-    case TensorType::Q6_K:
+    case TensorType::f32:
+    case TensorType::f16:
+    case TensorType::bf16:
+    case TensorType::q8_0:
+    case TensorType::q4_0:
+    case TensorType::q5_0:
+    case TensorType::q5_1:
+    case TensorType::q4_k:
+    case TensorType::q5_k:
+    case TensorType::q6_k:
       return true;
     default:
       return false;
@@ -151,26 +151,26 @@ void quantize_weights(TensorType type, std::span<const float> values, std::span<
                                 std::to_string(row_bytes(type, n)) + " bytes, the output holds " +
                                 std::to_string(out.size()));
   switch (type) {
-    case TensorType::F32:
+    case TensorType::f32:
       std::memcpy(out.data(), values.data(), out.size());
       return;
-    case TensorType::F16:
+    case TensorType::f16:
       return convert_elements(values, out, fp32_to_fp16);
-    case TensorType::BF16:
+    case TensorType::bf16:
       return convert_elements(values, out, fp32_to_bf16);
-    case TensorType::Q8_0:
+    case TensorType::q8_0:
       return quantize_blocks<kBlock>(values, out, quantize_block_q8_0);
-    case TensorType::Q4_0:
+    case TensorType::q4_0:
       return quantize_blocks<kBlock>(values, out, quantize_block_q4_0);
-    case TensorType::Q5_0:
+    case TensorType::q5_0:
       return quantize_blocks<kBlock>(values, out, quantize_block_q5_0);
-    case TensorType::Q5_1:
+    case TensorType::q5_1:
       return quantize_blocks<kBlock>(values, out, quantize_block_q5_1);
-    case TensorType::Q4_K:
+    case TensorType::q4_k:
       return quantize_blocks<kSuperBlock>(values, out, quantize_block_q4_k);
-    case TensorType::Q5_K:
+    case TensorType::q5_k:
       return quantize_blocks<kSuperBlock>(values, out, quantize_block_q5_k);
-    case TensorType::Q6_K:
+    case TensorType::q6_k:
       return quantize_blocks<kSuperBlock>(values, out, quantize_block_q6_k);
     default:
       break;

@@ -88,9 +88,9 @@ void bench_matmul(benchmark::State& state, TensorType type, int threads, int64_t
 }
 
 void register_all() {
-  const TensorType types[] = {TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K, TensorType::Q4_0,
-                              TensorType::Q5_0, TensorType::Q5_1, TensorType::Q5_K, TensorType::F16,
-                              TensorType::BF16, TensorType::F32};
+  const TensorType types[] = {TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::q4_0,
+                              TensorType::q5_0, TensorType::q5_1, TensorType::q5_k, TensorType::f16,
+                              TensorType::bf16, TensorType::f32};
   const IsaLevel best = best_isa_level(detect_cpu_features());
   for (TensorType type : types) {
     const std::string name(type_name(type));

@@ -57,14 +57,14 @@ TEST(GgufRealFiles, TinyLlama) {
   const GgufTensorInfo* embd = f->find_tensor("token_embd.weight");
   ASSERT_NE(embd, nullptr);
   EXPECT_EQ(embd->ne, (std::vector<int64_t>{256, 32000}));
-  EXPECT_EQ(embd->type, TensorType::Q6_K);
+  EXPECT_EQ(embd->type, TensorType::q6_k);
   EXPECT_EQ(embd->n_bytes, 32000u * 210u);
   EXPECT_EQ(embd->n_elements(), 256 * 32000);
   const GgufTensorInfo* norm = f->find_tensor("output_norm.weight");
   ASSERT_NE(norm, nullptr);
   EXPECT_EQ(norm->ne, (std::vector<int64_t>{256}));
-  EXPECT_EQ(norm->type, TensorType::F32);
-  EXPECT_EQ(f->find_tensor("blk.0.attn_q.weight")->type, TensorType::Q4_K);
+  EXPECT_EQ(norm->type, TensorType::f32);
+  EXPECT_EQ(f->find_tensor("blk.0.attn_q.weight")->type, TensorType::q4_k);
   EXPECT_EQ(f->find_tensor("output.weight"), nullptr);  // tied to token_embd
   for (const GgufTensorInfo& t : f->tensors()) {
     EXPECT_EQ(t.offset % f->alignment(), 0u) << t.name;
@@ -83,7 +83,7 @@ TEST(GgufRealFiles, TinyQwen2) {
   EXPECT_EQ(f->get_string_array("tokenizer.ggml.merges").size(), 50000u);
   EXPECT_EQ(f->tensors().size(), 38u);
   ASSERT_NE(f->find_tensor("blk.0.attn_q.bias"), nullptr);
-  EXPECT_EQ(f->find_tensor("blk.0.attn_q.bias")->type, TensorType::F32);
+  EXPECT_EQ(f->find_tensor("blk.0.attn_q.bias")->type, TensorType::f32);
   EXPECT_EQ(f->find_tensor("token_embd.weight")->ne, (std::vector<int64_t>{256, 50257}));
 }
 
@@ -440,7 +440,7 @@ TEST(GgufMalformed, TensorByteSizeOverflow) {
       b, "tensor 'huge' of 4611686018427387904 F32 elements takes more bytes than can be addressed", 24));
   GgufBytes f64;  // 2^61 eight-byte elements
   f64.header(1, 0);
-  f64.tensor("f64", {4, uint64_t{1} << 59}, static_cast<uint32_t>(TensorType::F64), 0).pad_to(32).zeros(64);
+  f64.tensor("f64", {4, uint64_t{1} << 59}, static_cast<uint32_t>(TensorType::f64), 0).pad_to(32).zeros(64);
   EXPECT_TRUE(
       Refuses(f64, "tensor 'f64' of 2305843009213693952 F64 elements takes more bytes than can be", 24));
 }
@@ -457,11 +457,11 @@ TEST(GgufMalformed, UnknownTensorType) {
 TEST(GgufMalformed, RowLengthNotAMultipleOfTheBlock) {
   GgufBytes b;
   b.header(1, 0);
-  b.tensor("w", {100, 2}, static_cast<uint32_t>(TensorType::Q4_K), 0).pad_to(32).zeros(1024);
+  b.tensor("w", {100, 2}, static_cast<uint32_t>(TensorType::q4_k), 0).pad_to(32).zeros(1024);
   EXPECT_TRUE(Refuses(b, "tensor 'w' has rows of 100 elements, not a multiple of Q4_K's block of 256", 24));
   GgufBytes q8;
   q8.header(1, 0);
-  q8.tensor("w8", {33}, static_cast<uint32_t>(TensorType::Q8_0), 0).pad_to(32).zeros(1024);
+  q8.tensor("w8", {33}, static_cast<uint32_t>(TensorType::q8_0), 0).pad_to(32).zeros(1024);
   EXPECT_TRUE(Refuses(q8, "tensor 'w8' has rows of 33 elements, not a multiple of Q8_0's block of 32", 24));
 }
 
@@ -548,7 +548,7 @@ std::vector<std::byte> SmallValidFile() {
   w.set("bools", std::vector<bool>{true, false});
   const std::vector<float> v(32, 1.0f);
   w.add_tensor_f32("a", {32}, v);
-  w.add_tensor("b", {32}, TensorType::Q8_0, std::vector<std::byte>(34, std::byte{1}));
+  w.add_tensor("b", {32}, TensorType::q8_0, std::vector<std::byte>(34, std::byte{1}));
   w.add_tensor_f32("c", {5}, std::span(v).first(5));  // not a multiple of 32 bytes: padded
   return w.to_bytes();
 }

@@ -234,17 +234,17 @@ class GgufWriterAlignment : public ::testing::TestWithParam<uint32_t> {};
 TEST_P(GgufWriterAlignment, TensorsAndTheirData) {
   const uint32_t alignment = GetParam();
   const std::vector<TensorSpec> specs{
-      {"f32.1d", {7}, TensorType::F32},
-      {"f16.2d", {3, 5}, TensorType::F16},
-      {"bf16.3d", {2, 3, 4}, TensorType::BF16},
-      {"q4_0.4d", {64, 2, 1, 3}, TensorType::Q4_0},
-      {"q8_0", {32, 3}, TensorType::Q8_0},
-      {"q4_k", {256, 2}, TensorType::Q4_K},
-      {"q6_k", {512}, TensorType::Q6_K},
-      {"q2_k", {256}, TensorType::Q2_K},
-      {"i8", {13}, TensorType::I8},
-      {"f64", {1}, TensorType::F64},
-      {std::string(GgufWriter::kMaxTensorNameLength, 'n'), {1}, TensorType::I32},
+      {"f32.1d", {7}, TensorType::f32},
+      {"f16.2d", {3, 5}, TensorType::f16},
+      {"bf16.3d", {2, 3, 4}, TensorType::bf16},
+      {"q4_0.4d", {64, 2, 1, 3}, TensorType::q4_0},
+      {"q8_0", {32, 3}, TensorType::q8_0},
+      {"q4_k", {256, 2}, TensorType::q4_k},
+      {"q6_k", {512}, TensorType::q6_k},
+      {"q2_k", {256}, TensorType::q2_k},
+      {"i8", {13}, TensorType::i8},
+      {"f64", {1}, TensorType::f64},
+      {std::string(GgufWriter::kMaxTensorNameLength, 'n'), {1}, TensorType::i32},
   };
   GgufWriter w;
   w.set("general.architecture", "test");
@@ -286,7 +286,7 @@ TEST_P(GgufWriterAlignment, TensorsAndTheirData) {
     EXPECT_EQ(f->find_tensor(specs[i].name), &t);
   }
   const GgufTensorInfo& fl = *f->find_tensor("floats");
-  EXPECT_EQ(fl.type, TensorType::F32);
+  EXPECT_EQ(fl.type, TensorType::f32);
   EXPECT_EQ(0, std::memcmp(fl.data, floats.data(), 16));
   // The padding is zeros.
   const GgufTensorInfo& first = f->tensors()[0];
@@ -316,7 +316,7 @@ TEST(GgufWriterRoundTrip, HandMadeVersion2File) {
   // As gguf-py's v2 writer laid files out: 64-bit counts and lengths, like v3.
   test::GgufBytes b;
   b.header(1, 2, 2).kv_str("general.architecture", "llama").kv_u32("general.alignment", 16);
-  b.tensor("t", {4}, static_cast<uint32_t>(TensorType::F32), 0).pad_to(16);
+  b.tensor("t", {4}, static_cast<uint32_t>(TensorType::f32), 0).pad_to(16);
   const size_t data = b.size();
   b.f32(1).f32(2).f32(3).f32(4);
   const auto f = GgufFile::parse(b.span(), "v2.gguf");
@@ -377,7 +377,7 @@ TEST_F(GgufWriterFile, WritesWhatToBytesReturns) {
 TEST_F(GgufWriterFile, ReplacesAnExistingFileWhole) {
   const std::string path = (dir_ / "model.gguf").string();
   GgufWriter big;
-  big.add_tensor("w", {1 << 16}, TensorType::F32, std::vector<std::byte>(1 << 18, std::byte{7}));
+  big.add_tensor("w", {1 << 16}, TensorType::f32, std::vector<std::byte>(1 << 18, std::byte{7}));
   big.write(path);
   GgufWriter small;
   small.set("general.name", "small");
@@ -420,25 +420,25 @@ TEST(GgufWriterMisuse, TensorShapeAndSize) {
   const auto add = [&](std::vector<int64_t> ne, TensorType type, size_t n_bytes, std::string name = "t") {
     return MisuseMessage([&] { w.add_tensor(name, ne, type, std::vector<std::byte>(n_bytes)); });
   };
-  EXPECT_TRUE(Mentions(add({100, 2}, TensorType::Q4_K, 144),
+  EXPECT_TRUE(Mentions(add({100, 2}, TensorType::q4_k, 144),
                        "tensor 't' has rows of 100 elements, not a multiple of Q4_K's block of 256"));
-  EXPECT_TRUE(Mentions(add({33}, TensorType::Q8_0, 34), "not a multiple of Q8_0's block of 32"));
-  EXPECT_TRUE(Mentions(add({256, 2}, TensorType::Q4_K, 144),
+  EXPECT_TRUE(Mentions(add({33}, TensorType::q8_0, 34), "not a multiple of Q8_0's block of 32"));
+  EXPECT_TRUE(Mentions(add({256, 2}, TensorType::q4_k, 144),
                        "tensor 't' has 144 bytes of data, but shape [256, 2] of Q4_K takes 288"));
-  EXPECT_TRUE(Mentions(add({4}, TensorType::F32, 17), "has 17 bytes of data, but shape [4] of F32 takes 16"));
-  EXPECT_TRUE(Mentions(add({}, TensorType::F32, 0), "tensor 't' has 0 dimensions (1 to 4 supported)"));
-  EXPECT_TRUE(Mentions(add({1, 1, 1, 1, 1}, TensorType::F32, 4), "has 5 dimensions"));
-  EXPECT_TRUE(Mentions(add({4, 0}, TensorType::F32, 0), "shape [4, 0]: dimensions must be positive"));
-  EXPECT_TRUE(Mentions(add({-4}, TensorType::F32, 0), "dimensions must be positive"));
-  EXPECT_TRUE(Mentions(add({int64_t{1} << 32, int64_t{1} << 32}, TensorType::F32, 0),
+  EXPECT_TRUE(Mentions(add({4}, TensorType::f32, 17), "has 17 bytes of data, but shape [4] of F32 takes 16"));
+  EXPECT_TRUE(Mentions(add({}, TensorType::f32, 0), "tensor 't' has 0 dimensions (1 to 4 supported)"));
+  EXPECT_TRUE(Mentions(add({1, 1, 1, 1, 1}, TensorType::f32, 4), "has 5 dimensions"));
+  EXPECT_TRUE(Mentions(add({4, 0}, TensorType::f32, 0), "shape [4, 0]: dimensions must be positive"));
+  EXPECT_TRUE(Mentions(add({-4}, TensorType::f32, 0), "dimensions must be positive"));
+  EXPECT_TRUE(Mentions(add({int64_t{1} << 32, int64_t{1} << 32}, TensorType::f32, 0),
                        "their product must fit in int64"));
-  EXPECT_TRUE(Mentions(add({int64_t{1} << 62}, TensorType::F32, 0), "is too large"));
+  EXPECT_TRUE(Mentions(add({int64_t{1} << 62}, TensorType::f32, 0), "is too large"));
   EXPECT_TRUE(Mentions(add({32}, static_cast<TensorType>(77), 0), "tensor 't' has unknown tensor type 77"));
-  EXPECT_TRUE(Mentions(add({1}, TensorType::F32, 4, ""), "tensor names must not be empty"));
-  EXPECT_TRUE(Mentions(add({1}, TensorType::F32, 4, std::string(64, 'n')), "is 64 bytes long (at most 63)"));
+  EXPECT_TRUE(Mentions(add({1}, TensorType::f32, 4, ""), "tensor names must not be empty"));
+  EXPECT_TRUE(Mentions(add({1}, TensorType::f32, 4, std::string(64, 'n')), "is 64 bytes long (at most 63)"));
   EXPECT_EQ(w.tensor_count(), 0u);  // nothing half-added
-  w.add_tensor("t", {1}, TensorType::F32, std::vector<std::byte>(4));
-  EXPECT_TRUE(Mentions(add({1}, TensorType::F32, 4), "duplicate tensor name 't'"));
+  w.add_tensor("t", {1}, TensorType::f32, std::vector<std::byte>(4));
+  EXPECT_TRUE(Mentions(add({1}, TensorType::f32, 4), "duplicate tensor name 't'"));
   EXPECT_EQ(w.tensor_count(), 1u);
 }
 

@@ -67,30 +67,30 @@ struct SyntheticModel {
       int64_t n = 1;
       for (int64_t d : ne) n *= d;
       std::vector<std::byte> data(kernels::row_bytes(type, n), std::byte{0});
-      if (type == TensorType::F32) {  // norms of ones
+      if (type == TensorType::f32) {  // norms of ones
         const float one = 1.0f;
         for (size_t i = 0; i < data.size(); i += 4) std::memcpy(&data[i], &one, 4);
       }
       w.add_tensor(name, ne, type, std::move(data));
     };
-    add("token_embd.weight", {n_embd, kVocab}, TensorType::Q8_0);
-    add("output_norm.weight", {n_embd}, TensorType::F32);
+    add("token_embd.weight", {n_embd, kVocab}, TensorType::q8_0);
+    add("output_norm.weight", {n_embd}, TensorType::f32);
     for (int64_t i = 0; i < n_layer; ++i) {
       const std::string p = "blk." + std::to_string(i) + ".";
-      add(p + "attn_norm.weight", {n_embd}, TensorType::F32);
-      add(p + "attn_q.weight", {n_embd, q_dim}, TensorType::Q8_0);
-      add(p + "attn_k.weight", {n_embd, kv_dim}, TensorType::Q8_0);
-      add(p + "attn_v.weight", {n_embd, kv_dim}, TensorType::Q8_0);
+      add(p + "attn_norm.weight", {n_embd}, TensorType::f32);
+      add(p + "attn_q.weight", {n_embd, q_dim}, TensorType::q8_0);
+      add(p + "attn_k.weight", {n_embd, kv_dim}, TensorType::q8_0);
+      add(p + "attn_v.weight", {n_embd, kv_dim}, TensorType::q8_0);
       if (arch == "qwen2") {
-        add(p + "attn_q.bias", {q_dim}, TensorType::F32);
-        add(p + "attn_k.bias", {kv_dim}, TensorType::F32);
-        add(p + "attn_v.bias", {kv_dim}, TensorType::F32);
+        add(p + "attn_q.bias", {q_dim}, TensorType::f32);
+        add(p + "attn_k.bias", {kv_dim}, TensorType::f32);
+        add(p + "attn_v.bias", {kv_dim}, TensorType::f32);
       }
-      add(p + "attn_output.weight", {q_dim, n_embd}, TensorType::Q8_0);
-      add(p + "ffn_norm.weight", {n_embd}, TensorType::F32);
-      add(p + "ffn_gate.weight", {n_embd, n_ff}, TensorType::Q8_0);
-      add(p + "ffn_up.weight", {n_embd, n_ff}, TensorType::Q8_0);
-      add(p + "ffn_down.weight", {n_ff, n_embd}, TensorType::Q8_0);
+      add(p + "attn_output.weight", {q_dim, n_embd}, TensorType::q8_0);
+      add(p + "ffn_norm.weight", {n_embd}, TensorType::f32);
+      add(p + "ffn_gate.weight", {n_embd, n_ff}, TensorType::q8_0);
+      add(p + "ffn_up.weight", {n_embd, n_ff}, TensorType::q8_0);
+      add(p + "ffn_down.weight", {n_ff, n_embd}, TensorType::q8_0);
     }
     return w;
   }
@@ -250,16 +250,16 @@ TEST_F(ModelLoad, EmbeddingRowsDoNotMatchTheVocabulary) {
 
 TEST_F(ModelLoad, UncomputableTensorType) {
   SyntheticModel m;  // ffn_down's rows are n_ff = 256 long: a whole Q2_K block
-  m.changes["blk.0.ffn_down.weight"].type = TensorType::Q2_K;
+  m.changes["blk.0.ffn_down.weight"].type = TensorType::q2_k;
   EXPECT_TRUE(
       Refuses(m, "tensor 'blk.0.ffn_down.weight' has type Q2_K, which ckernel cannot compute (supported: "));
 
   SyntheticModel q41;
-  q41.changes["blk.1.attn_v.weight"].type = TensorType::Q4_1;
+  q41.changes["blk.1.attn_v.weight"].type = TensorType::q4_1;
   EXPECT_TRUE(Refuses(q41, "tensor 'blk.1.attn_v.weight' has type Q4_1, which ckernel cannot compute"));
 
   SyntheticModel norm;
-  norm.changes["blk.0.ffn_norm.weight"].type = TensorType::I32;
+  norm.changes["blk.0.ffn_norm.weight"].type = TensorType::i32;
   EXPECT_TRUE(Refuses(norm, "tensor 'blk.0.ffn_norm.weight' has type I32, which ckernel cannot compute"));
 }
 

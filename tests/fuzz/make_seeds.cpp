@@ -48,24 +48,24 @@ std::vector<GgufWriter> gguf_seeds() {
 
   GgufWriter tensors;
   tensors.set("general.architecture", "llama");
-  tensors.add_tensor("f32", {4}, TensorType::F32, bytes_for(TensorType::F32, 4, 0));
-  tensors.add_tensor("f16", {2, 3}, TensorType::F16, bytes_for(TensorType::F16, 6, 1));
-  tensors.add_tensor("q8_0", {32, 2}, TensorType::Q8_0, bytes_for(TensorType::Q8_0, 64, 2));
-  tensors.add_tensor("q4_k", {256}, TensorType::Q4_K, bytes_for(TensorType::Q4_K, 256, 3));
-  tensors.add_tensor("i8.4d", {1, 2, 1, 3}, TensorType::I8, bytes_for(TensorType::I8, 6, 4));
+  tensors.add_tensor("f32", {4}, TensorType::f32, bytes_for(TensorType::f32, 4, 0));
+  tensors.add_tensor("f16", {2, 3}, TensorType::f16, bytes_for(TensorType::f16, 6, 1));
+  tensors.add_tensor("q8_0", {32, 2}, TensorType::q8_0, bytes_for(TensorType::q8_0, 64, 2));
+  tensors.add_tensor("q4_k", {256}, TensorType::q4_k, bytes_for(TensorType::q4_k, 256, 3));
+  tensors.add_tensor("i8.4d", {1, 2, 1, 3}, TensorType::i8, bytes_for(TensorType::i8, 6, 4));
   seeds.push_back(std::move(tensors));
 
   GgufWriter aligned;
   aligned.set_alignment(64);
   aligned.set("general.name", "aligned");
-  aligned.add_tensor("a", {3}, TensorType::F32, bytes_for(TensorType::F32, 3, 5));
-  aligned.add_tensor("b", {32}, TensorType::Q4_0, bytes_for(TensorType::Q4_0, 32, 6));
+  aligned.add_tensor("a", {3}, TensorType::f32, bytes_for(TensorType::f32, 3, 5));
+  aligned.add_tensor("b", {32}, TensorType::q4_0, bytes_for(TensorType::q4_0, 32, 6));
   seeds.push_back(std::move(aligned));
 
   GgufWriter tight;
   tight.set_alignment(1);
-  tight.add_tensor("x", {3}, TensorType::BF16, bytes_for(TensorType::BF16, 3, 7));
-  tight.add_tensor("y", {1}, TensorType::F64, bytes_for(TensorType::F64, 1, 8));
+  tight.add_tensor("x", {3}, TensorType::bf16, bytes_for(TensorType::bf16, 3, 7));
+  tight.add_tensor("y", {1}, TensorType::f64, bytes_for(TensorType::f64, 1, 8));
   seeds.push_back(std::move(tight));
 
   GgufWriter vocab;  // a miniature model file: hyper-parameters, a small vocabulary, two tensors
@@ -80,8 +80,8 @@ std::vector<GgufWriter> gguf_seeds() {
   vocab.set("tokenizer.ggml.token_type", std::vector<int32_t>{2, 3, 3, 1, 1});
   vocab.set("tokenizer.ggml.bos_token_id", uint32_t{1});
   vocab.set("tokenizer.ggml.add_bos_token", true);
-  vocab.add_tensor("token_embd.weight", {32, 5}, TensorType::Q8_0, bytes_for(TensorType::Q8_0, 160, 9));
-  vocab.add_tensor("output_norm.weight", {32}, TensorType::F32, bytes_for(TensorType::F32, 32, 0));
+  vocab.add_tensor("token_embd.weight", {32, 5}, TensorType::q8_0, bytes_for(TensorType::q8_0, 160, 9));
+  vocab.add_tensor("output_norm.weight", {32}, TensorType::f32, bytes_for(TensorType::f32, 32, 0));
   seeds.push_back(std::move(vocab));
   return seeds;
 }

@@ -141,7 +141,7 @@ TEST(DequantizeBlocks, Q4_0) {
     for (int j = 0; j < 16; ++j) row[18 * b + 2 + j] = static_cast<std::byte>(q[j] | q[j + 16] << 4);
     for (int j = 0; j < 32; ++j) expected.push_back(static_cast<float>(q[j] - 8) * d);
   }
-  const std::vector<float> got = dequantize(TensorType::Q4_0, row, 32 * kBlocks);
+  const std::vector<float> got = dequantize(TensorType::q4_0, row, 32 * kBlocks);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(bits_of(got[i]), bits_of(expected[i])) << i;
 }
 
@@ -170,7 +170,7 @@ void build_q5(bool with_min, uint64_t seed) {
       expected.push_back(with_min ? static_cast<float>(q[j]) * d + m : static_cast<float>(q[j] - 16) * d);
   }
   const std::vector<float> got =
-      dequantize(with_min ? TensorType::Q5_1 : TensorType::Q5_0, row, 32 * kBlocks);
+      dequantize(with_min ? TensorType::q5_1 : TensorType::q5_0, row, 32 * kBlocks);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(bits_of(got[i]), bits_of(expected[i])) << i;
 }
 
@@ -190,7 +190,7 @@ TEST(DequantizeBlocks, Q8_0) {
       expected.push_back(static_cast<float>(q) * d);
     }
   }
-  const std::vector<float> got = dequantize(TensorType::Q8_0, row, 32 * kBlocks);
+  const std::vector<float> got = dequantize(TensorType::q8_0, row, 32 * kBlocks);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(bits_of(got[i]), bits_of(expected[i])) << i;
 }
 
@@ -245,7 +245,7 @@ void build_k(bool five_bits, uint64_t seed) {
     }
   }
   const std::vector<float> got =
-      dequantize(five_bits ? TensorType::Q5_K : TensorType::Q4_K, row, 256 * kBlocks);
+      dequantize(five_bits ? TensorType::q5_k : TensorType::q4_k, row, 256 * kBlocks);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(bits_of(got[i]), bits_of(expected[i])) << i;
 }
 
@@ -279,7 +279,7 @@ TEST(DequantizeBlocks, Q6_K) {
     for (int e = 0; e < 256; ++e)
       expected.push_back(d * static_cast<float>(scales[e / 16]) * static_cast<float>(q[e] - 32));
   }
-  const std::vector<float> got = dequantize(TensorType::Q6_K, row, 256 * kBlocks);
+  const std::vector<float> got = dequantize(TensorType::q6_k, row, 256 * kBlocks);
   for (size_t i = 0; i < got.size(); ++i) ASSERT_EQ(bits_of(got[i]), bits_of(expected[i])) << i;
 }
 
@@ -288,13 +288,13 @@ TEST(DequantizeBlocks, HalvesAndF32) {
   for (uint32_t i = 0; i < 65536; ++i) halves[i] = static_cast<uint16_t>(i);
   Bytes row(halves.size() * 2);
   std::memcpy(row.data(), halves.data(), row.size());
-  const std::vector<float> f16 = dequantize(TensorType::F16, row, 65536);
-  const std::vector<float> bf16 = dequantize(TensorType::BF16, row, 65536);
+  const std::vector<float> f16 = dequantize(TensorType::f16, row, 65536);
+  const std::vector<float> bf16 = dequantize(TensorType::bf16, row, 65536);
   for (uint32_t i = 0; i < 65536; ++i) {
     ASSERT_EQ(bits_of(f16[i]), bits_of(fp16_to_fp32(static_cast<uint16_t>(i))));
     ASSERT_EQ(bits_of(bf16[i]), i << 16);
   }
-  const std::vector<float> f32 = dequantize(TensorType::F32, row, 32768);
+  const std::vector<float> f32 = dequantize(TensorType::f32, row, 32768);
   ASSERT_EQ(std::memcmp(f32.data(), row.data(), row.size()), 0);
 }
 

@@ -43,11 +43,11 @@ struct Case {
 };
 
 const Case kCases[] = {
-    {TensorType::F32, TensorType::F32},   {TensorType::F16, TensorType::F16},
-    {TensorType::BF16, TensorType::BF16}, {TensorType::Q4_0, TensorType::Q8_0},
-    {TensorType::Q5_0, TensorType::Q8_0}, {TensorType::Q5_1, TensorType::Q8_1},
-    {TensorType::Q8_0, TensorType::Q8_0}, {TensorType::Q4_K, TensorType::Q8_K},
-    {TensorType::Q5_K, TensorType::Q8_K}, {TensorType::Q6_K, TensorType::Q8_K},
+    {TensorType::f32, TensorType::f32},   {TensorType::f16, TensorType::f16},
+    {TensorType::bf16, TensorType::bf16}, {TensorType::q4_0, TensorType::q8_0},
+    {TensorType::q5_0, TensorType::q8_0}, {TensorType::q5_1, TensorType::q8_1},
+    {TensorType::q8_0, TensorType::q8_0}, {TensorType::q4_k, TensorType::q8_k},
+    {TensorType::q5_k, TensorType::q8_k}, {TensorType::q6_k, TensorType::q8_k},
 };
 
 void PrintTo(const Case& c, std::ostream* os) { *os << type_name(c.type) << " x " << type_name(c.partner); }
@@ -59,9 +59,9 @@ std::vector<float> dequantize(TensorType type, const Bytes& row, int64_t n) {
 }
 
 bool has_mins(TensorType t) {
-  return t == TensorType::Q5_1 || t == TensorType::Q4_K || t == TensorType::Q5_K;
+  return t == TensorType::q5_1 || t == TensorType::q4_k || t == TensorType::q5_k;
 }
-bool is_plain(TensorType t) { return t == TensorType::F32 || t == TensorType::F16 || t == TensorType::BF16; }
+bool is_plain(TensorType t) { return t == TensorType::f32 || t == TensorType::f16 || t == TensorType::bf16; }
 
 void check_dot(const Case& c, DotRowFn dot_row, const Bytes& weight, const std::vector<float>& activation,
                const std::string& what) {
@@ -89,7 +89,7 @@ void check_dot(const Case& c, DotRowFn dot_row, const Bytes& weight, const std::
     for (int64_t i = 0; i < n; ++i) magnitude += std::fabs(static_cast<double>(w[i]) * x[i]);
   }
 
-  if (c.type == TensorType::Q5_1) {
+  if (c.type == TensorType::q5_1) {
     // Replace min * sum(d * q) by min * s, block by block.
     for (int64_t b = 0; b < n / 32; ++b) {
       const double min = fp16_to_fp32(test::get_u16(weight, static_cast<size_t>(b) * 24 + 2));
@@ -205,19 +205,19 @@ TEST(TypeKernels, TableCoversExactlyTheComputableTypes) {
 
 // ggml's choice of kernel by shape (llamafile_sgemm's conditions, the repack buffer's row multiple).
 TEST(TypeKernels, SelectDotRowFollowsGgmlsChoice) {
-  const TypeKernels& f16 = kernels_for(TensorType::F16);
+  const TypeKernels& f16 = kernels_for(TensorType::f16);
   EXPECT_EQ(select_dot_row(f16, 64, 256, 1), f16.dot_row);          // one token: vec_dot
   EXPECT_EQ(select_dot_row(f16, 64, 256, 2), f16.variant.dot_row);  // a batch: tinyBLAS
   EXPECT_EQ(select_dot_row(f16, 62, 256, 5), f16.dot_row);          // rows % 4 != 0
   EXPECT_EQ(select_dot_row(f16, 64, 248, 5), f16.dot_row);          // cols % 16 != 0
-  const TypeKernels& bf16 = kernels_for(TensorType::BF16);
+  const TypeKernels& bf16 = kernels_for(TensorType::bf16);
   EXPECT_EQ(select_dot_row(bf16, 64, 272, 5), bf16.dot_row);  // cols % 32 != 0
   EXPECT_EQ(select_dot_row(bf16, 64, 256, 5), bf16.variant.dot_row);
-  const TypeKernels& q4_0 = kernels_for(TensorType::Q4_0);
+  const TypeKernels& q4_0 = kernels_for(TensorType::q4_0);
   EXPECT_EQ(select_dot_row(q4_0, 256, 256, 1), q4_0.variant.dot_row);  // repacked, any token count
   EXPECT_EQ(select_dot_row(q4_0, 256, 256, 7), q4_0.variant.dot_row);
   EXPECT_EQ(select_dot_row(q4_0, 36, 256, 7), q4_0.dot_row);  // rows % 8 != 0: not repacked
-  const TypeKernels& q8_0 = kernels_for(TensorType::Q8_0);
+  const TypeKernels& q8_0 = kernels_for(TensorType::q8_0);
   EXPECT_EQ(select_dot_row(q8_0, 256, 256, 7), q8_0.dot_row);
 }
 

@@ -218,7 +218,7 @@ float stress_float(std::mt19937& rng) {
 
 TEST(Bf16Hardware, ActivationConversionMatchesVcvtne2ps2bf16) {
   REQUIRE_AVX512_BF16();
-  const QuantizeRowFn to_bf16 = activation_quantizer(TensorType::BF16);
+  const QuantizeRowFn to_bf16 = activation_quantizer(TensorType::bf16);
   std::mt19937 rng(7);
   std::vector<float> x(32);
   std::vector<uint16_t> ours(32), hardware(32);
@@ -282,7 +282,7 @@ void fill_bf16_rows(int regime, std::mt19937& rng, std::vector<uint16_t>& a, std
 
 TEST(Bf16Hardware, TinyBlasDotMatchesVdpbf16ps) {
   REQUIRE_AVX512_BF16();
-  const DotRowFn dot = kernels_for(TensorType::BF16).variant.dot_row;
+  const DotRowFn dot = kernels_for(TensorType::bf16).variant.dot_row;
   ASSERT_NE(dot, nullptr);
   std::mt19937 rng(11);
   for (int64_t n : {32, 64, 96, 256, 1024}) {

@@ -46,16 +46,16 @@ struct ScaleFields {
 
 inline ScaleFields scale_fields(TensorType type) {
   switch (type) {
-    case TensorType::Q4_0:
-    case TensorType::Q5_0:
-    case TensorType::Q8_0:
+    case TensorType::q4_0:
+    case TensorType::q5_0:
+    case TensorType::q8_0:
       return {{0}, {}};
-    case TensorType::Q5_1:
+    case TensorType::q5_1:
       return {{0}, {2}};
-    case TensorType::Q4_K:
-    case TensorType::Q5_K:
+    case TensorType::q4_k:
+    case TensorType::q5_k:
       return {{0}, {2}};
-    case TensorType::Q6_K:
+    case TensorType::q6_k:
       return {{208}, {}};
     default:
       return {};
@@ -76,16 +76,16 @@ inline Bytes random_weight_row(TensorType type, int64_t n, std::mt19937_64& rng)
   for (auto& b : row) b = static_cast<std::byte>(rng());
   std::normal_distribution<float> normal(0.0f, 1.0f);
   switch (type) {
-    case TensorType::F32:
+    case TensorType::f32:
       for (int64_t i = 0; i < n; ++i) {
         const float v = normal(rng);
         std::memcpy(row.data() + 4 * i, &v, 4);
       }
       return row;
-    case TensorType::F16:
+    case TensorType::f16:
       for (int64_t i = 0; i < n; ++i) put_u16(row, 2 * i, fp32_to_fp16(normal(rng)));
       return row;
-    case TensorType::BF16:
+    case TensorType::bf16:
       for (int64_t i = 0; i < n; ++i) put_u16(row, 2 * i, fp32_to_bf16(normal(rng)));
       return row;
     default:
@@ -125,26 +125,26 @@ inline std::vector<double> read_activation(TensorType format, const Bytes& row, 
   std::vector<double> x(static_cast<size_t>(n));
   for (int64_t i = 0; i < n; ++i) {
     switch (format) {
-      case TensorType::F32:
+      case TensorType::f32:
         x[i] = get_f32(row, 4 * i);
         break;
-      case TensorType::F16:
+      case TensorType::f16:
         x[i] = fp16_to_fp32(get_u16(row, 2 * i));
         break;
-      case TensorType::BF16:
+      case TensorType::bf16:
         x[i] = bf16_to_fp32(get_u16(row, 2 * i));
         break;
-      case TensorType::Q8_0: {
+      case TensorType::q8_0: {
         const size_t base = static_cast<size_t>(i / 32) * 34;
         x[i] = static_cast<double>(fp16_to_fp32(get_u16(row, base))) * get_i8(row, base + 2 + i % 32);
         break;
       }
-      case TensorType::Q8_1: {
+      case TensorType::q8_1: {
         const size_t base = static_cast<size_t>(i / 32) * 36;
         x[i] = static_cast<double>(fp16_to_fp32(get_u16(row, base))) * get_i8(row, base + 4 + i % 32);
         break;
       }
-      case TensorType::Q8_K: {
+      case TensorType::q8_k: {
         const size_t base = static_cast<size_t>(i / 256) * 292;
         x[i] = static_cast<double>(get_f32(row, base)) * get_i8(row, base + 4 + i % 256);
         break;

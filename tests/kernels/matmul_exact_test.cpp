@@ -56,17 +56,17 @@ std::vector<uint8_t> random_weights(TensorType type, int64_t rows, int64_t k, Lc
   using T = TensorType;
   while (p < end) {
     switch (type) {
-      case T::F32: {
+      case T::f32: {
         const float v = g.uniform() * 0.5f;
         std::memcpy(p, &v, 4);
         p += 4;
         break;
       }
-      case T::F16:
+      case T::f16:
         put16(p, f16(g.uniform() * 0.5f));
         p += 2;
         break;
-      case T::BF16: {
+      case T::bf16: {
         const float v = g.uniform() * 0.5f;
         uint32_t bits;
         std::memcpy(&bits, &v, 4);
@@ -74,40 +74,40 @@ std::vector<uint8_t> random_weights(TensorType type, int64_t rows, int64_t k, Lc
         p += 2;
         break;
       }
-      case T::Q4_0:
+      case T::q4_0:
         put16(p, f16(0.01f + 0.02f * std::fabs(g.uniform())));
         for (int i = 2; i < 18; ++i) p[i] = g.byte();
         p += 18;
         break;
-      case T::Q5_0:
+      case T::q5_0:
         put16(p, f16(0.005f + 0.01f * std::fabs(g.uniform())));
         for (int i = 2; i < 22; ++i) p[i] = g.byte();
         p += 22;
         break;
-      case T::Q5_1:
+      case T::q5_1:
         put16(p, f16(0.005f + 0.01f * std::fabs(g.uniform())));
         put16(p + 2, f16(-0.1f * std::fabs(g.uniform())));
         for (int i = 4; i < 24; ++i) p[i] = g.byte();
         p += 24;
         break;
-      case T::Q8_0:
+      case T::q8_0:
         put16(p, f16(0.0005f + 0.001f * std::fabs(g.uniform())));
         for (int i = 2; i < 34; ++i) p[i] = signed_byte(g.uniform() * 127.0f);
         p += 34;
         break;
-      case T::Q4_K:
+      case T::q4_k:
         put16(p, f16(0.001f + 0.002f * std::fabs(g.uniform())));
         put16(p + 2, f16(0.001f + 0.002f * std::fabs(g.uniform())));
         for (int i = 4; i < 144; ++i) p[i] = g.byte();
         p += 144;
         break;
-      case T::Q5_K:
+      case T::q5_k:
         put16(p, f16(0.0005f + 0.001f * std::fabs(g.uniform())));
         put16(p + 2, f16(0.001f + 0.002f * std::fabs(g.uniform())));
         for (int i = 4; i < 176; ++i) p[i] = g.byte();
         p += 176;
         break;
-      case T::Q6_K:
+      case T::q6_k:
         for (int i = 0; i < 192; ++i) p[i] = g.byte();
         for (int i = 192; i < 208; ++i) p[i] = signed_byte(g.uniform() * 100.0f);
         put16(p + 208, f16(0.0001f + 0.0002f * std::fabs(g.uniform())));
@@ -132,7 +132,7 @@ struct GoldenCase {
 // clang-format off
 const GoldenCase kGolden[] = {
     // F32, 8 x 512
-    {TensorType::F32, 8, 512,
+    {TensorType::f32, 8, 512,
      {
       0x40b9643a, 0x3f31aaf0, 0xc0584014, 0xc0404261, 0xc00fd228, 0x4118ba17, 0x3f5172f4, 0xc026cea2,
      },
@@ -144,7 +144,7 @@ const GoldenCase kGolden[] = {
       0x3d1f6640, 0xc10052f9, 0x40cd0a70, 0x4189d0d2, 0xc1740f7d, 0x416a903f, 0xc17a2316, 0x3dace540,
      }},
     // F32, 8 x 283
-    {TensorType::F32, 8, 283,
+    {TensorType::f32, 8, 283,
      {
       0x408150aa, 0x3ffa2384, 0xc0a1c82c, 0x40413aba, 0x401f3e67, 0xc0b9de7e, 0xc0a7b54c, 0xc0b27ac2,
      },
@@ -156,7 +156,7 @@ const GoldenCase kGolden[] = {
       0x40be2754, 0x4056a1f0, 0xc096dece, 0xbfb6b5cb, 0xc0ae1b19, 0x4083d997, 0xc0a5dc0c, 0x408e8f66,
      }},
     // F16, 8 x 512
-    {TensorType::F16, 8, 512,
+    {TensorType::f16, 8, 512,
      {
       0xbf84ce1c, 0x3ed6f5e0, 0xbfb4acfc, 0x40914234, 0x41a9aed4, 0xc156ba8e, 0x40617d37, 0xc093543d,
      },
@@ -168,7 +168,7 @@ const GoldenCase kGolden[] = {
       0x40a71953, 0xbf8aa550, 0x3fece078, 0x3da21fc0, 0x3e7bbfd0, 0xbe31f988, 0x411fe582, 0xc15a900d,
      }},
     // F16, 6 x 283
-    {TensorType::F16, 6, 283,
+    {TensorType::f16, 6, 283,
      {
       0xc0429e23, 0x40b525a7, 0xbf2c2769, 0xc121a794, 0x3d7d7894, 0xbfef0b28,
      },
@@ -179,7 +179,7 @@ const GoldenCase kGolden[] = {
       0xc0ea534e, 0xc0069888, 0x3f92d59f, 0x4060026b, 0x40ebae8c, 0x3ffe3aa1,
      }},
     // BF16, 8 x 512
-    {TensorType::BF16, 8, 512,
+    {TensorType::bf16, 8, 512,
      {
       0x400494eb, 0x40a1fb91, 0xc08b2c5a, 0xc17aed7a, 0xc128a228, 0xc1a33efa, 0x3f8e2355, 0x3fbf2c6c,
      },
@@ -191,7 +191,7 @@ const GoldenCase kGolden[] = {
       0x3e644bc0, 0xc0cd4bf5, 0x40965710, 0x4082c3a0, 0x40d1972e, 0x4080b2dd, 0x412d284a, 0x40a5da92,
      }},
     // BF16, 8 x 283
-    {TensorType::BF16, 8, 283,
+    {TensorType::bf16, 8, 283,
      {
       0x406d7c23, 0xc0820dfc, 0x400c4214, 0x4037eda4, 0x4071283d, 0x4117390d, 0x401ea968, 0x3f9020a9,
      },
@@ -203,7 +203,7 @@ const GoldenCase kGolden[] = {
       0x3fb09a1c, 0xc0194b97, 0x409a5eac, 0x40ac075e, 0x40d57e28, 0xc0df5f0c, 0xc03bdeca, 0x4005248e,
      }},
     // Q4_0, 8 x 512, repacked by ggml
-    {TensorType::Q4_0, 8, 512,
+    {TensorType::q4_0, 8, 512,
      {
       0x3fff1d81, 0x3f90f43a, 0x3ee389cb, 0x3f901cc5, 0xc03a40b9, 0x3fa4831c, 0xc0ae0afb, 0xc010641c,
      },
@@ -215,7 +215,7 @@ const GoldenCase kGolden[] = {
       0x3e258906, 0x3f4321eb, 0x3f096931, 0xc04d8a3a, 0xbfdb93c5, 0xbf0e29b4, 0x3f07313c, 0xbf4b7028,
      }},
     // Q4_0, 12 x 512
-    {TensorType::Q4_0, 12, 512,
+    {TensorType::q4_0, 12, 512,
      {
       0x3f3a5e65, 0xbea43cea, 0xbfb688ab, 0x4010a016, 0xc0532e81, 0xbffd31a4, 0xbf9e6e68, 0xc02b73dd,
       0x3fe1533c, 0xbfd3b56e, 0xbffdd1bc, 0x3f5a81aa,
@@ -231,7 +231,7 @@ const GoldenCase kGolden[] = {
       0x3fbaae9c, 0xbd9bde50, 0xbf74909e, 0x4020b8a0,
      }},
     // Q5_0, 8 x 512
-    {TensorType::Q5_0, 8, 512,
+    {TensorType::q5_0, 8, 512,
      {
       0x40adc65e, 0x40025d48, 0x40896c8b, 0x3e1f7258, 0x3e8a8a7c, 0x3d42ce80, 0x4084113c, 0xbfb02c49,
      },
@@ -243,7 +243,7 @@ const GoldenCase kGolden[] = {
       0xbe870046, 0xbf3ca208, 0x3f3d57a4, 0x404497a0, 0xbe99ee4a, 0xbfe64104, 0x3c93b1ec, 0xc05d138a,
      }},
     // Q5_1, 8 x 512
-    {TensorType::Q5_1, 8, 512,
+    {TensorType::q5_1, 8, 512,
      {
       0x409ec964, 0x3f1bc034, 0x3fab29db, 0x3f5dbfd4, 0x4037d8ac, 0x4142be10, 0x40d33f16, 0xbfea8eec,
      },
@@ -255,7 +255,7 @@ const GoldenCase kGolden[] = {
       0x40cfa574, 0xc09e0a32, 0xbf600864, 0xc03fe392, 0xc06f5602, 0xbe933e88, 0x40173b0d, 0xc047bab6,
      }},
     // Q8_0, 8 x 512
-    {TensorType::Q8_0, 8, 512,
+    {TensorType::q8_0, 8, 512,
      {
       0xbfc930dc, 0x3f98fcf4, 0x3fce9d2d, 0xbfbec9e2, 0x406e98b6, 0x3e8a8728, 0xc0072052, 0xbf9db118,
      },
@@ -267,7 +267,7 @@ const GoldenCase kGolden[] = {
       0xbfd6ff4a, 0x405d7204, 0xbd612ba8, 0xc03dc63a, 0xc04e5dae, 0x40127c11, 0xbe948e8a, 0x3eaa1566,
      }},
     // Q4_K, 8 x 512
-    {TensorType::Q4_K, 8, 512,
+    {TensorType::q4_k, 8, 512,
      {
       0xc0955678, 0x3910c000, 0xc152dc60, 0xc164e8ad, 0x40f4bd77, 0xc0c60b0a, 0xbf406188, 0xc119c90b,
      },
@@ -279,7 +279,7 @@ const GoldenCase kGolden[] = {
       0x4207435e, 0x41f0d65a, 0x411bc756, 0x420188f0, 0x4181d46d, 0x41022f21, 0x4220c319, 0x41bed438,
      }},
     // Q5_K, 8 x 512
-    {TensorType::Q5_K, 8, 512,
+    {TensorType::q5_k, 8, 512,
      {
       0xc0b01b6b, 0x400ee4e2, 0xc0a6f715, 0x3fe7cb04, 0x41684328, 0x412c3106, 0xc04b8c63, 0x419e1d12,
      },
@@ -291,7 +291,7 @@ const GoldenCase kGolden[] = {
       0xc208b478, 0xc15c4eb7, 0xc1268992, 0xc1d1604e, 0xc1183601, 0xc19c3e30, 0xc1acb683, 0xc209e639,
      }},
     // Q6_K, 8 x 512
-    {TensorType::Q6_K, 8, 512,
+    {TensorType::q6_k, 8, 512,
      {
       0x414f1989, 0xbf406456, 0xc026c982, 0xbfa66cea, 0xc17211f0, 0x410418f6, 0xc0a19930, 0xc0bf3f3e,
      },
@@ -354,7 +354,7 @@ TEST(MatmulExact, ThreadCountDoesNotChangeBits) {
 // matrix exactly what matmul() gives it alone, whatever the mix of partner formats and thread counts.
 TEST(MatmulGroup, EachMatrixAsAlone) {
   constexpr int64_t kCols = 512;
-  const TensorType types[] = {TensorType::Q4_K, TensorType::Q6_K, TensorType::Q8_0, TensorType::F16};
+  const TensorType types[] = {TensorType::q4_k, TensorType::q6_k, TensorType::q8_0, TensorType::f16};
   const int64_t rows[] = {13, 8, 21, 4};
   std::mt19937_64 rng(7);
   std::vector<test::Bytes> weights;
@@ -393,13 +393,13 @@ TEST(MatmulGroup, EachMatrixAsAlone) {
 }
 
 TEST(MatmulGroup, RefusesMatricesOfDifferentWidths) {
-  const std::vector<std::byte> w(row_bytes(TensorType::F32, 64) * 2);
+  const std::vector<std::byte> w(row_bytes(TensorType::f32, 64) * 2);
   std::vector<float> x(64), y(4);
   ThreadPool pool(1);
   MatmulScratch scratch;
   const MatmulOutput outputs[] = {
-      {{w.data(), TensorType::F32, 2, 64, row_bytes(TensorType::F32, 64)}, y.data()},
-      {{w.data(), TensorType::F32, 2, 32, row_bytes(TensorType::F32, 32)}, y.data() + 2}};
+      {{w.data(), TensorType::f32, 2, 64, row_bytes(TensorType::f32, 64)}, y.data()},
+      {{w.data(), TensorType::f32, 2, 32, row_bytes(TensorType::f32, 32)}, y.data() + 2}};
   EXPECT_THROW(matmul_group(outputs, x.data(), 1, pool, scratch), std::invalid_argument);
 }
 

@@ -291,7 +291,7 @@ std::vector<uint16_t> to_fp16(const std::vector<float>& v) {
 TEST(Ops, VecDotF16MatchesOneColumnMulMat) {
   Lcg r(5);
   const std::vector<uint16_t> a = to_fp16(gen(r, 4 * 100, 2.0f)), b = to_fp16(gen(r, 100, 2.0f));
-  const DotRowFn dot = kernels_for(TensorType::F16).dot_row;
+  const DotRowFn dot = kernels_for(TensorType::f16).dot_row;
   std::vector<float> y(4);
   for (int i = 0; i < 4; ++i) y[i] = dot(a.data() + i * 100, b.data(), 100);
   expect_bits(y, kVecDotF16K100);
@@ -302,7 +302,7 @@ TEST(Ops, TinyBlasF16MatchesTwoColumnMulMat) {
   gen(r, 4 * 100, 2.0f);
   gen(r, 100, 2.0f);
   const std::vector<uint16_t> a = to_fp16(gen(r, 4 * 48, 2.0f)), b = to_fp16(gen(r, 2 * 48, 2.0f));
-  const DotRowFn dot = select_dot_row(kernels_for(TensorType::F16), 4, 48, 2);
+  const DotRowFn dot = select_dot_row(kernels_for(TensorType::f16), 4, 48, 2);
   std::vector<float> y(8);
   for (int j = 0; j < 2; ++j)
     for (int i = 0; i < 4; ++i) y[j * 4 + i] = dot(a.data() + i * 48, b.data() + j * 48, 48);

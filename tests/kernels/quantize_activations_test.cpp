@@ -65,8 +65,8 @@ double round_half_even(double v) {
 void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const std::string& what) {
   SCOPED_TRACE(what);
   const Bytes q = quantize(format, x);
-  const size_t block_bytes = format == TensorType::Q8_0 ? 34 : 36;
-  const size_t quants_at = format == TensorType::Q8_0 ? 2 : 4;
+  const size_t block_bytes = format == TensorType::q8_0 ? 34 : 36;
+  const size_t quants_at = format == TensorType::q8_0 ? 2 : 4;
   for (size_t b = 0; b < x.size() / 32; ++b) {
     const float* xb = x.data() + 32 * b;
     const size_t base = b * block_bytes;
@@ -95,7 +95,7 @@ void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const st
         ASSERT_EQ(qj, 0);
       }
     }
-    if (format == TensorType::Q8_1) {
+    if (format == TensorType::q8_1) {
       ASSERT_EQ(get_u16(q, base + 2), fp32_to_fp16(static_cast<float>(sum) * d)) << "block " << b << " s";
     }
   }
@@ -103,7 +103,7 @@ void check_q8_0_or_q8_1(TensorType format, const std::vector<float>& x, const st
 
 void check_q8_k(const std::vector<float>& x, const std::string& what) {
   SCOPED_TRACE(what);
-  const Bytes q = quantize(TensorType::Q8_K, x);
+  const Bytes q = quantize(TensorType::q8_k, x);
   for (size_t b = 0; b < x.size() / 256; ++b) {
     const float* xb = x.data() + 256 * b;
     const size_t base = b * 292;
@@ -168,11 +168,11 @@ NamedRows edge_rows(int64_t n) {
 }
 
 TEST(QuantizeActivations, Q8_0FollowsX86Rules) {
-  for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::Q8_0, x, name);
+  for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::q8_0, x, name);
 }
 
 TEST(QuantizeActivations, Q8_1FollowsX86Rules) {
-  for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::Q8_1, x, name);
+  for (const auto& [name, x] : edge_rows(1024)) check_q8_0_or_q8_1(TensorType::q8_1, x, name);
 }
 
 TEST(QuantizeActivations, Q8_KFollowsReferenceRules) {
@@ -187,13 +187,13 @@ TEST(QuantizeActivations, TiesRoundAsGgml) {
   x[0] = 127.0f;
   const float halves[] = {0.5f, 1.5f, 2.5f, -0.5f, -1.5f, -2.5f, 126.5f};
   for (int i = 0; i < 7; ++i) x[1 + i] = halves[i];
-  const Bytes q8_0 = quantize(TensorType::Q8_0, x);
+  const Bytes q8_0 = quantize(TensorType::q8_0, x);
   const int to_even[] = {0, 2, 2, 0, -2, -2, 126};
   for (int i = 0; i < 7; ++i) EXPECT_EQ(get_i8(q8_0, 2 + 1 + i), to_even[i]) << halves[i];
   EXPECT_EQ(fp16_to_fp32(get_u16(q8_0, 0)), 1.0f);
 
   x[0] = -127.0f;
-  const Bytes q8_k = quantize(TensorType::Q8_K, x);
+  const Bytes q8_k = quantize(TensorType::q8_k, x);
   const int even[] = {0, 2, 2, 0, -2, -2, 126};
   for (int i = 0; i < 7; ++i) EXPECT_EQ(get_i8(q8_k, 4 + 1 + i), even[i]) << halves[i];
   EXPECT_EQ(get_i8(q8_k, 4), -127);
@@ -208,9 +208,9 @@ TEST(QuantizeActivations, Q8_0MultiplierIs127OverAmax) {
   x[0] = 0x1.000086p+0f;
   x[1] = 0x1.4285b4p-6f;
   ASSERT_NE(127.0f / x[0], 1.0f / (x[0] / 127.0f));
-  for (TensorType format : {TensorType::Q8_0, TensorType::Q8_1}) {
+  for (TensorType format : {TensorType::q8_0, TensorType::q8_1}) {
     const Bytes q = quantize(format, x);
-    const size_t quants_at = format == TensorType::Q8_0 ? 2 : 4;
+    const size_t quants_at = format == TensorType::q8_0 ? 2 : 4;
     EXPECT_EQ(get_i8(q, quants_at), 127);
     EXPECT_EQ(get_i8(q, quants_at + 1), 3);
   }
@@ -219,7 +219,7 @@ TEST(QuantizeActivations, Q8_0MultiplierIs127OverAmax) {
 TEST(QuantizeActivations, Q8_1StoresScaledSumFromFp32Scale) {
   // amax = 1 gives d = 1/127, which fp16 cannot hold exactly: s must use the fp32 d.
   std::vector<float> x(32, 1.0f);
-  const Bytes q = quantize(TensorType::Q8_1, x);
+  const Bytes q = quantize(TensorType::q8_1, x);
   const float d = 1.0f / 127.0f;
   EXPECT_EQ(get_u16(q, 0), fp32_to_fp16(d));
   EXPECT_EQ(get_u16(q, 2), fp32_to_fp16(32.0f * 127.0f * d));
@@ -229,9 +229,9 @@ TEST(QuantizeActivations, Q8_1StoresScaledSumFromFp32Scale) {
 TEST(QuantizeActivations, HalfFormatsConvertElementwise) {
   for (const auto& [name, x] : edge_rows(256)) {
     SCOPED_TRACE(name);
-    const Bytes f16 = quantize(TensorType::F16, x);
-    const Bytes bf16 = quantize(TensorType::BF16, x);
-    const Bytes f32 = quantize(TensorType::F32, x);
+    const Bytes f16 = quantize(TensorType::f16, x);
+    const Bytes bf16 = quantize(TensorType::bf16, x);
+    const Bytes f32 = quantize(TensorType::f32, x);
     for (size_t i = 0; i < x.size(); ++i) {
       ASSERT_EQ(get_u16(f16, 2 * i), fp32_to_fp16(x[i]));
       ASSERT_EQ(get_u16(bf16, 2 * i), fp32_to_bf16(x[i]));  // no denormals in these rows
@@ -249,7 +249,7 @@ TEST(QuantizeActivations, Bf16FlushesDenormalsOnlyInRunsOf32) {
   x[6] = -denormal;
   x[35] = denormal;
   x[36] = -denormal;
-  const Bytes bf16 = quantize(TensorType::BF16, x);
+  const Bytes bf16 = quantize(TensorType::bf16, x);
   EXPECT_EQ(get_u16(bf16, 2 * 5), 0x0000);
   EXPECT_EQ(get_u16(bf16, 2 * 6), 0x8000);
   EXPECT_EQ(get_u16(bf16, 2 * 35), 0x0030);
@@ -258,10 +258,10 @@ TEST(QuantizeActivations, Bf16FlushesDenormalsOnlyInRunsOf32) {
 }
 
 TEST(QuantizeActivations, OnlyActivationFormatsHaveQuantizers) {
-  for (TensorType t : {TensorType::F32, TensorType::F16, TensorType::BF16, TensorType::Q8_0, TensorType::Q8_1,
-                       TensorType::Q8_K})
+  for (TensorType t : {TensorType::f32, TensorType::f16, TensorType::bf16, TensorType::q8_0, TensorType::q8_1,
+                       TensorType::q8_k})
     EXPECT_NE(activation_quantizer(t), nullptr);
-  for (TensorType t : {TensorType::Q4_0, TensorType::Q4_K, TensorType::Q6_K, TensorType::IQ2_XXS})
+  for (TensorType t : {TensorType::q4_0, TensorType::q4_k, TensorType::q6_k, TensorType::iq2_xxs})
     EXPECT_THROW(activation_quantizer(t), std::invalid_argument);
 }
 

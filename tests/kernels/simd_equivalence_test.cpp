@@ -39,23 +39,23 @@ uint32_t bits(float f) {
 // that leave the vec_dot tails (not a multiple of 64, 16 or 8).
 std::vector<int64_t> lengths(T type) {
   switch (type) {
-    case T::F32:
-    case T::F16:
-    case T::BF16:
+    case T::f32:
+    case T::f16:
+    case T::bf16:
       return {16, 32, 64, 71, 96, 200, 1024};
-    case T::Q4_K:
-    case T::Q5_K:
-    case T::Q6_K:
+    case T::q4_k:
+    case T::q5_k:
+    case T::q6_k:
       return {256, 768, 1280};
     default:
       return {32, 96, 160, 1024};
   }
 }
 
-const T kTypes[] = {T::F32, T::F16, T::BF16, T::Q4_0, T::Q5_0, T::Q5_1, T::Q8_0, T::Q4_K, T::Q5_K, T::Q6_K};
-const T kFormats[] = {T::F32, T::F16, T::BF16, T::Q8_0, T::Q8_1, T::Q8_K};
+const T kTypes[] = {T::f32, T::f16, T::bf16, T::q4_0, T::q5_0, T::q5_1, T::q8_0, T::q4_k, T::q5_k, T::q6_k};
+const T kFormats[] = {T::f32, T::f16, T::bf16, T::q8_0, T::q8_1, T::q8_k};
 
-bool is_float(T type) { return type == T::F32 || type == T::F16 || type == T::BF16; }
+bool is_float(T type) { return type == T::f32 || type == T::f16 || type == T::bf16; }
 
 enum class WeightKind { random, zeros, bytes_ff, bytes_80, extreme_scales };
 const WeightKind kWeightKinds[] = {WeightKind::random, WeightKind::zeros, WeightKind::bytes_ff,
@@ -84,9 +84,9 @@ Bytes weight_row(T type, int64_t n, WeightKind kind, std::mt19937_64& rng) {
     // Large finite values of both signs instead of quant patterns.
     for (int64_t i = 0; i < n; ++i) {
       const float v = (rng() & 1 ? 3e4f : -3e4f) * static_cast<float>(rng() % 1000) / 1000.0f;
-      if (type == T::F32) std::memcpy(row.data() + 4 * i, &v, 4);
-      if (type == T::F16) test::put_u16(row, 2 * i, fp32_to_fp16(v));
-      if (type == T::BF16) test::put_u16(row, 2 * i, fp32_to_bf16(v));
+      if (type == T::f32) std::memcpy(row.data() + 4 * i, &v, 4);
+      if (type == T::f16) test::put_u16(row, 2 * i, fp32_to_fp16(v));
+      if (type == T::bf16) test::put_u16(row, 2 * i, fp32_to_bf16(v));
     }
     return row;
   }
@@ -310,7 +310,7 @@ TEST(SimdEquivalence, LevelsBeyondTheCpuAreRefused) {
   const IsaLevel best = best_isa_level(detect_cpu_features());
   for (IsaLevel level : kAllIsaLevels)
     if (level > best) {
-      EXPECT_THROW(kernels_for(T::Q8_0, level), std::invalid_argument) << isa_level_name(level);
+      EXPECT_THROW(kernels_for(T::q8_0, level), std::invalid_argument) << isa_level_name(level);
     }
 }
 

@@ -38,12 +38,13 @@ TEST(Synthesize, WritesALlamaModelTheEngineRuns) {
   EXPECT_EQ(c.n_layer, 2);
   EXPECT_EQ(c.n_head_kv, 2);
   EXPECT_FALSE(c.tied_output);
-  EXPECT_EQ(model->file().find_tensor("output.weight")->type, kernels::TensorType::Q6_K);
-  EXPECT_EQ(model->file().find_tensor("token_embd.weight")->type, kernels::TensorType::Q4_K);
-  EXPECT_EQ(model->file().find_tensor("blk.0.attn_v.weight")->type, kernels::TensorType::Q4_K);
-  EXPECT_EQ(model->file().find_tensor("blk.1.attn_v.weight")->type, kernels::TensorType::Q6_K);  // the last eighth
-  EXPECT_EQ(model->file().find_tensor("blk.0.attn_q.weight")->type, kernels::TensorType::Q4_K);
-  EXPECT_EQ(model->file().find_tensor("blk.0.attn_norm.weight")->type, kernels::TensorType::F32);
+  EXPECT_EQ(model->file().find_tensor("output.weight")->type, kernels::TensorType::q6_k);
+  EXPECT_EQ(model->file().find_tensor("token_embd.weight")->type, kernels::TensorType::q4_k);
+  EXPECT_EQ(model->file().find_tensor("blk.0.attn_v.weight")->type, kernels::TensorType::q4_k);
+  EXPECT_EQ(model->file().find_tensor("blk.1.attn_v.weight")->type,
+            kernels::TensorType::q6_k);  // the last eighth
+  EXPECT_EQ(model->file().find_tensor("blk.0.attn_q.weight")->type, kernels::TensorType::q4_k);
+  EXPECT_EQ(model->file().find_tensor("blk.0.attn_norm.weight")->type, kernels::TensorType::f32);
 
   Session session(model, SessionOptions{.n_ctx = 32});
   const GenerationResult r = generate(session, "Once upon a time", GenerationOptions{.n_predict = 6});

@@ -10,11 +10,11 @@ using kernels::TensorType;
 
 const std::vector<FileType>& file_types() {
   static const std::vector<FileType> types = {
-      {"F16", 1, TensorType::F16, false},     {"BF16", 32, TensorType::BF16, false},
-      {"Q8_0", 7, TensorType::Q8_0, false},   {"Q6_K", 18, TensorType::Q6_K, false},
-      {"Q5_K_M", 17, TensorType::Q5_K, true}, {"Q5_1", 9, TensorType::Q5_1, false},
-      {"Q5_0", 8, TensorType::Q5_0, false},   {"Q4_K_M", 15, TensorType::Q4_K, true},
-      {"Q4_0", 2, TensorType::Q4_0, false},
+      {"F16", 1, TensorType::f16, false},     {"BF16", 32, TensorType::bf16, false},
+      {"Q8_0", 7, TensorType::q8_0, false},   {"Q6_K", 18, TensorType::q6_k, false},
+      {"Q5_K_M", 17, TensorType::q5_k, true}, {"Q5_1", 9, TensorType::q5_1, false},
+      {"Q5_0", 8, TensorType::q5_0, false},   {"Q4_K_M", 15, TensorType::q4_k, true},
+      {"Q4_0", 2, TensorType::q4_0, false},
   };
   return types;
 }
@@ -34,7 +34,7 @@ bool is_quantized_weight(std::string_view name, size_t n_dims) {
 namespace {
 
 bool is_quantized(TensorType t) {
-  return t != TensorType::F16 && t != TensorType::BF16 && t != TensorType::F32;
+  return t != TensorType::f16 && t != TensorType::bf16 && t != TensorType::f32;
 }
 
 // llama.cpp's use_more_bits: the first and last eighth of the layers, and every third layer between.
@@ -54,14 +54,14 @@ int64_t layer_of(std::string_view name) {
 TensorType fitting(TensorType type, int64_t row_length) {
   if (row_length % kernels::traits(type).block_size == 0) return type;
   switch (type) {
-    case TensorType::Q4_K:
-      return TensorType::Q5_0;
-    case TensorType::Q5_K:
-      return TensorType::Q5_1;
-    case TensorType::Q6_K:
-      return TensorType::Q8_0;
+    case TensorType::q4_k:
+      return TensorType::q5_0;
+    case TensorType::q5_k:
+      return TensorType::q5_1;
+    case TensorType::q6_k:
+      return TensorType::q8_0;
     default:
-      return TensorType::F16;
+      return TensorType::f16;
   }
 }
 
@@ -73,10 +73,10 @@ TensorType choose_tensor_type(const FileType& file_type, std::string_view name, 
   if (!is_quantized(type)) return type;
   const bool is_output = name == "output.weight" || (tied_output && name == "token_embd.weight");
   if (is_output) {
-    if (row_length % kernels::traits(TensorType::Q6_K).block_size != 0) return TensorType::Q8_0;
-    if (type != TensorType::Q8_0) type = TensorType::Q6_K;
+    if (row_length % kernels::traits(TensorType::q6_k).block_size != 0) return TensorType::q8_0;
+    if (type != TensorType::q8_0) type = TensorType::q6_k;
   } else if (file_type.mixture && (name.ends_with("attn_v.weight") || name.ends_with("ffn_down.weight"))) {
-    if (uses_more_bits(layer_of(name), n_layer)) type = TensorType::Q6_K;
+    if (uses_more_bits(layer_of(name), n_layer)) type = TensorType::q6_k;
   }
   return fitting(type, row_length);
 }

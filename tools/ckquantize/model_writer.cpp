@@ -16,7 +16,7 @@ void ModelWriter::add(const std::string& name, const std::vector<int64_t>& ne,
                       std::span<const float> values) {
   const kernels::TensorType type = is_quantized_weight(name, ne.size())
                                        ? choose_tensor_type(file_type_, name, ne[0], n_layer_, tied_output_)
-                                       : kernels::TensorType::F32;
+                                       : kernels::TensorType::f32;
   std::vector<std::byte> bytes(kernels::row_bytes(type, static_cast<int64_t>(values.size())));
   kernels::quantize_weights(type, values, bytes);
   ++added_;
