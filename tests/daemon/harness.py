@@ -3,6 +3,7 @@ package installs (units/org.ckernel.Manager1.conf), ckd in the foreground on it,
 Everything a test starts is stopped again, and the host is checked for leftovers (cgroups, mounts,
 hugepage reservations)."""
 
+import grp
 import json
 import os
 import pathlib
@@ -147,10 +148,13 @@ class Daemon:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
 
 
-def ckctl(bus, *args, user=None, timeout=120):
+def ckctl(bus, *args, user=None, user_groups=False, timeout=120):
+    """ckctl on `bus`, as root or as `user`: with no supplementary groups, or with those of its entry
+    (user_groups), as its login would have them."""
     command = [TOOLS["ckctl"], "--bus", bus.address, *args]
     if user:
-        command = ["setpriv", f"--reuid={user}", f"--regid={user}", "--clear-groups", *command]
+        command = ["setpriv", f"--reuid={user}", f"--regid={user}",
+                   "--init-groups" if user_groups else "--clear-groups", *command]
     # Invalid UTF-8 in the output shows as U+FFFD rather than failing the harness.
     return Result(subprocess.run(command, capture_output=True, text=True, errors="replace", timeout=timeout))
 
@@ -231,6 +235,53 @@ class DaemonTestCase(unittest.TestCase):
                     if m["name"] == model:
                         return m
         self.fail(f"no model {tenant}/{model} in status")
+
+
+def group_exists(name):
+    try:
+        grp.getgrnam(name)
+        return True
+    except KeyError:
+        return False
+
+
+class WithThrowawayUsers(DaemonTestCase):
+    """A DaemonTestCase with system users of its own: made before the bus starts (its policy names them),
+    in group ckernel where asked (the group is made for the test when the host has none), and removed with
+    the group afterwards, also when a subclass's setup fails."""
+
+    USERS = {}  # user name -> supplementary groups
+
+    @classmethod
+    def setUpClass(cls):
+        cls.made_group = any("ckernel" in groups for groups in cls.USERS.values()) and not group_exists("ckernel")
+        if cls.made_group:
+            subprocess.run(["groupadd", "--system", "ckernel"], check=True)
+        for name, groups in cls.USERS.items():
+            subprocess.run(["userdel", name], capture_output=True)  # left over from an interrupted run
+            subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell",
+                            "/usr/sbin/nologin", *(["--groups", ",".join(groups)] if groups else []), name],
+                           check=True)
+        try:
+            super().setUpClass()
+        except BaseException:
+            cls.remove_users()
+            raise
+
+    @classmethod
+    def tearDownClass(cls):
+        try:
+            if hasattr(cls, "daemon"):
+                super().tearDownClass()
+        finally:
+            cls.remove_users()
+
+    @classmethod
+    def remove_users(cls):
+        for name in cls.USERS:
+            subprocess.run(["userdel", name], capture_output=True)
+        if cls.made_group:
+            subprocess.run(["groupdel", "ckernel"], capture_output=True)
 
 
 def main():

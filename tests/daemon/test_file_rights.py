@@ -3,44 +3,28 @@ ckernel who asked, so its errors reveal nothing about files that member could no
 open it as that member again. The workers run as a user of their own and read the huge page copies
 through the hugetlbfs mount's group."""
 
-import grp
 import os
 import pathlib
 import pwd
 import shutil
-import subprocess
 import time
 
 import harness
-from harness import EXIT_SERVER, DaemonTestCase
+from harness import EXIT_SERVER
 
 MEMBER = "ckctl-e2e-member"
 WORKER = "ckctl-e2e-worker"
 PROMPT = "Once upon a time"
 
 
-def run(*command):
-    subprocess.run(command, check=True, capture_output=True)
-
-
-class FileRights(DaemonTestCase):
+class FileRights(harness.WithThrowawayUsers):
+    USERS = {MEMBER: ["ckernel"], WORKER: []}
     EXTRA_ARGS = ("--worker-user", WORKER)
-    made_group = False
 
     @classmethod
     def setUpClass(cls):
+        super().setUpClass()
         try:
-            grp.getgrnam("ckernel")
-        except KeyError:
-            run("groupadd", "--system", "ckernel")
-            cls.made_group = True
-        for user in (MEMBER, WORKER):
-            subprocess.run(["userdel", user], capture_output=True)  # left over from an interrupted run
-        run("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
-            "--groups", "ckernel", MEMBER)
-        run("useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin", WORKER)
-        try:
-            super().setUpClass()
             cls.secret = cls.directory / "secret.gguf"
             shutil.copyfile(harness.TOOLS["model"], cls.secret)
             os.chmod(cls.secret, 0o600)
@@ -53,24 +37,8 @@ class FileRights(DaemonTestCase):
             raise
         cls.reference = harness.ckrun("-m", harness.TOOLS["model"], "-p", PROMPT, "-n", "6", "--temp", "0", "-t", "1")
 
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if hasattr(cls, "daemon"):
-                super().tearDownClass()
-        finally:
-            for user in (MEMBER, WORKER):
-                subprocess.run(["userdel", user], capture_output=True)
-            if cls.made_group:
-                subprocess.run(["groupdel", "ckernel"], capture_output=True)
-
     def member(self, *args):
-        # setpriv with the member's groups, as its login would have them.
-        command = [harness.TOOLS["ckctl"], "--bus", self.bus.address, *args]
-        uid = pwd.getpwnam(MEMBER).pw_uid
-        return harness.Result(subprocess.run(
-            ["setpriv", f"--reuid={uid}", f"--regid={uid}", "--init-groups", *command],
-            capture_output=True, text=True, timeout=120))
+        return self.ckctl(*args, user=MEMBER, user_groups=True)
 
     def refused_as_unreadable(self, path):
         result = self.member("load", "iota", str(path), "--name", "probe")

@@ -3,31 +3,16 @@ throwaway system users check both fences: the bus policy the package installs, w
 before ckd sees the call, and ckd's own credential check, for a user the bus lets through. A third, in
 group ckernel (made for the test when the host has none), may cancel its own requests but not root's."""
 
-import grp
 import subprocess
 import time
 
 import harness
-from harness import EXIT_DENIED, DaemonTestCase
+from harness import EXIT_DENIED
 
 OUTSIDER = "ckctl-e2e-outsider"
 SLIPPED = "ckctl-e2e-slipped"  # let through by an extra bus policy, so that ckd itself must refuse
 MEMBER = "ckctl-e2e-member"  # in group ckernel: may change things, and cancel its own requests
 MODEL = "tiny-llama-Q4_K_M"
-
-
-def add_user(name, *groups):
-    subprocess.run(["userdel", name], capture_output=True)  # left over from an interrupted run
-    subprocess.run(["useradd", "--system", "--user-group", "--no-create-home", "--shell", "/usr/sbin/nologin",
-                    *(["--groups", ",".join(groups)] if groups else []), name], check=True)
-
-
-def group_exists(name):
-    try:
-        grp.getgrnam(name)
-        return True
-    except KeyError:
-        return False
 
 
 def busctl_as(user, address, *args):
@@ -39,20 +24,15 @@ def busctl_as(user, address, *args):
     return command
 
 
-class Permissions(DaemonTestCase):
+class Permissions(harness.WithThrowawayUsers):
+    USERS = {OUTSIDER: [], SLIPPED: [], MEMBER: ["ckernel"]}
     EXTRA_POLICY = (f'<policy user="{SLIPPED}"><allow send_destination="org.ckernel.Manager1" '
                     f'send_interface="org.ckernel.Manager1"/></policy>')
 
     @classmethod
     def setUpClass(cls):
-        cls.made_group = not group_exists("ckernel")
-        if cls.made_group:
-            subprocess.run(["groupadd", "--system", "ckernel"], check=True)
-        for user in (OUTSIDER, SLIPPED):
-            add_user(user)  # before the bus reads its policy
-        add_user(MEMBER, "ckernel")
+        super().setUpClass()
         try:
-            super().setUpClass()
             for args in (("tenant", "create", "epsilon", "--cpus", "0", "--memory", "256M"),
                          ("load", "epsilon", harness.TOOLS["model"])):
                 result = harness.ckctl(cls.bus, *args)
@@ -61,17 +41,6 @@ class Permissions(DaemonTestCase):
             cls.tearDownClass()
             raise
         cls.state = harness.lasting_state(cls.bus)
-
-    @classmethod
-    def tearDownClass(cls):
-        try:
-            if hasattr(cls, "daemon"):
-                super().tearDownClass()
-        finally:
-            for user in (OUTSIDER, SLIPPED, MEMBER):
-                subprocess.run(["userdel", user], capture_output=True)
-            if cls.made_group:
-                subprocess.run(["groupdel", "ckernel"], capture_output=True)
 
     def start_endless_generate(self, user, request):
         """A greedy Generate as `user` that runs until cancelled (4096 positions take seconds), once ckd
