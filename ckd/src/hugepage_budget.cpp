@@ -15,23 +15,12 @@ namespace ck::daemon {
 
 namespace fs = std::filesystem;
 
-// The reservations of one copy; gives them back (and tells the budget) when the copy ends.
+// The reservations of one copy; gives them back (through the budget, under its lock) when the copy ends.
 class HugePageBudget::Hold {
  public:
   Hold(HugePageBudget& budget, std::vector<tuning::HugePageReservation> reservations)
       : budget_(budget), reservations_(std::move(reservations)) {}
-  ~Hold() {
-    std::map<int, std::uint64_t> pages;
-    for (tuning::HugePageReservation& reservation : reservations_) {
-      pages[reservation.node()] += reservation.granted();
-      try {
-        reservation.give_back();
-      } catch (const tuning::TuningError&) {
-        // The pool keeps them; the ledger no longer claims them, so nothing else would lower it either.
-      }
-    }
-    budget_.released(pages);
-  }
+  ~Hold() { budget_.release(reservations_); }
   Hold(const Hold&) = delete;
   Hold& operator=(const Hold&) = delete;
 
@@ -125,10 +114,21 @@ std::uint64_t HugePageBudget::reserved_pages() const {
   return held;
 }
 
-void HugePageBudget::released(const std::map<int, std::uint64_t>& pages_by_node) {
+void HugePageBudget::release(std::vector<tuning::HugePageReservation>& reservations) {
+  // Under the lock: a give-back and a reservation both read and rewrite nr_hugepages, and interleaved
+  // they would lose one of the two changes. The ledger is rewritten first: a kill between the two leaks
+  // these pages rather than let the next ckd lower the pool by pages that are no longer ckd's.
   const std::lock_guard lock(mutex_);
-  for (const auto& [node, pages] : pages_by_node) reserved_by_node_[node] -= pages;
+  for (const tuning::HugePageReservation& reservation : reservations)
+    reserved_by_node_[reservation.node()] -= reservation.granted();
   write_ledger();
+  for (tuning::HugePageReservation& reservation : reservations) {
+    try {
+      reservation.give_back();
+    } catch (const tuning::TuningError&) {
+      // The pool keeps them; the ledger no longer claims them, so nothing else would lower it either.
+    }
+  }
 }
 
 void HugePageBudget::write_ledger() const {

@@ -11,7 +11,9 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/id_list.h"
 
 namespace ck::daemon {
@@ -41,7 +43,7 @@ class HugePageBudget {
 
  private:
   class Hold;
-  void released(const std::map<int, std::uint64_t>& pages_by_node);
+  void release(std::vector<tuning::HugePageReservation>& reservations);
   void write_ledger() const;  // with mutex_ held
 
   const std::uint64_t cap_pages_;

@@ -115,6 +115,10 @@ void LoadedModel::start_worker() {
                       "--placement",   weights_->placement(),
                       "--threads",     std::to_string(record_.threads),
                       "--context",     std::to_string(record_.context)};
+  // A worker that maps the model file itself (no huge page copy) opens it by name, with its own rights:
+  // it must find the very file ckd opened with the caller's, not one swapped in since.
+  if (!weights_->in_hugepages())
+    launch.arguments.insert(launch.arguments.end(), {"--image-identity", weights_->identity_text()});
   try {
     worker_.emplace(WorkerProcess::start(launch));
     ::fcntl(worker_->socket(), F_SETFL, ::fcntl(worker_->socket(), F_GETFL) | O_NONBLOCK);

@@ -99,7 +99,17 @@ LoadedModel& Manager::model(const std::string& tenant_name, const std::string& m
 void Manager::activate(Tenant& tenant) {
   std::vector<std::pair<std::string, tuning::IdList>> taken;
   for (const auto& [name, other] : tenants_) {
-    if (name != tenant.name() && other->settings) taken.emplace_back(name, other->settings->cpus);
+    if (name == tenant.name()) continue;
+    if (other->settings) {
+      taken.emplace_back(name, other->settings->cpus);
+    } else {
+      // A tenant waiting to be restored keeps its CPUs: nobody may take them meanwhile.
+      try {
+        taken.emplace_back(name, tuning::IdList::parse(other->record.cpus));
+      } catch (const tuning::TuningError&) {
+        // A record whose cpulist no longer parses holds nothing; its own retries say why.
+      }
+    }
   }
   ValidatedTenant settings =
       validate_tenant(tenant.record, HostCapacity{host_.cpus(), host_.nodes(), host_.memory_bytes()}, taken);
@@ -146,6 +156,7 @@ void Manager::remove_tenant(const std::string& name) {
   tenants_.erase(name);
   tenant_retries_.erase(name);
   std::erase_if(model_retries_, [&name](const auto& entry) { return entry.first.first == name; });
+  std::erase_if(load_ids_, [&name](const auto& entry) { return entry.first.first == name; });
   log(LogLevel::info, "tenant " + name + " removed");
   if (listener_) listener_->tenant_removed(name);
   save();
@@ -210,15 +221,15 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
   environment.on_change = [this, tenant_name, name] {
     if (listener_) listener_->model_changed(tenant_name, name);
   };
-  // The handler needs the model it belongs to, which exists only once the environment is handed over.
-  auto self = std::make_shared<const LoadedModel*>(nullptr);
-  environment.on_load_failed = [this, key, self, kept](const DaemonError& error) {
+  // Every load gets an id of its own: a file job that finishes after its model was unloaded (and maybe
+  // loaded again, perhaps at the same address) must not reach the new one.
+  const std::uint64_t load = ++last_load_id_;
+  environment.on_load_failed = [this, key, load, kept](const DaemonError& error) {
     log(LogLevel::warning, "model " + key.first + "/" + key.second + " not loaded: " + error.what());
-    defer([this, key, requester = *self, kept] { load_failed(key, requester, kept); });
+    defer([this, key, load, kept] { load_failed(key, load, kept); });
   };
   auto loaded = std::make_unique<LoadedModel>(record, 0, std::move(environment), std::move(on_loaded));
-  const LoadedModel* requester = loaded.get();
-  *self = requester;
+  load_ids_[key] = load;
   const bool replaced = owner.models.erase(name) > 0;
   owner.models.emplace(name, std::move(loaded));
   if (listener_)
@@ -236,8 +247,8 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
         *footprint = probe_model(**file, context);
       },
       nullptr,
-      [this, key, requester, file, footprint, node](std::exception_ptr error) {
-        LoadedModel* loaded = still_loaded(key, requester);
+      [this, key, load, file, footprint, node](std::exception_ptr error) {
+        LoadedModel* loaded = still_loaded(key, load);
         if (loaded == nullptr) return;
         if (error) return loaded->fail_load(as_daemon_error(error));
         Tenant& owner = tenant(key.first);
@@ -254,7 +265,7 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
                   " more, but tenant '" + key.first + "' is limited to " + std::to_string(limit) + " bytes"));
         }
         loaded->set_footprint_bytes(footprint->total());
-        place_weights(key, requester, std::move(*file), node);
+        place_weights(key, load, std::move(*file), node);
       });
 }
 
@@ -277,16 +288,17 @@ tuning::IdList Manager::cpus_for_model(const Tenant& owner, const std::string& m
   return tuning::IdList(std::move(chosen));
 }
 
-LoadedModel* Manager::still_loaded(const ModelKey& key, const LoadedModel* requester) const {
+LoadedModel* Manager::still_loaded(const ModelKey& key, std::uint64_t load) const {
+  const auto id = load_ids_.find(key);
+  if (id == load_ids_.end() || id->second != load) return nullptr;
   const auto owner = tenants_.find(key.first);
   if (owner == tenants_.end()) return nullptr;
   const auto entry = owner->second->models.find(key.second);
-  return entry != owner->second->models.end() && entry->second.get() == requester ? entry->second.get()
-                                                                                  : nullptr;
+  return entry != owner->second->models.end() ? entry->second.get() : nullptr;
 }
 
-void Manager::place_weights(const ModelKey& key, const LoadedModel* requester,
-                            std::shared_ptr<ModelFile> file, std::optional<int> node) {
+void Manager::place_weights(const ModelKey& key, std::uint64_t load, std::shared_ptr<ModelFile> file,
+                            std::optional<int> node) {
   // The model may be unloaded (and even loaded again) while its weights are copied: the result goes to the
   // model object that asked, if it still exists.
   auto weights = std::make_shared<std::shared_ptr<const tuning::ResidentFile>>();
@@ -296,12 +308,12 @@ void Manager::place_weights(const ModelKey& key, const LoadedModel* requester,
         *weights = store.acquire(file->path(), file->fd(), node,
                                  [&report](std::size_t done, std::size_t total) { report(done, total); });
       },
-      [this, key, requester](std::uint64_t done, std::uint64_t total) {
-        if (listener_ && still_loaded(key, requester))
+      [this, key, load](std::uint64_t done, std::uint64_t total) {
+        if (listener_ && still_loaded(key, load))
           listener_->load_progress(key.first, key.second, done, total);
       },
-      [this, key, requester, weights](std::exception_ptr error) {
-        LoadedModel* loaded = still_loaded(key, requester);
+      [this, key, load, weights](std::exception_ptr error) {
+        LoadedModel* loaded = still_loaded(key, load);
         if (loaded == nullptr) return;
         if (error) return loaded->fail_load(DaemonError(error_name::kBadModel, describe(error)));
         if ((*weights)->in_hugepages() && worker_identity_ &&
@@ -317,13 +329,15 @@ void Manager::place_weights(const ModelKey& key, const LoadedModel* requester,
       });
 }
 
-void Manager::load_failed(const ModelKey& key, const LoadedModel* requester, bool kept) {
-  if (still_loaded(key, requester) == nullptr) return;
-  if (!kept) {
+void Manager::load_failed(const ModelKey& key, std::uint64_t load, bool kept) {
+  const LoadedModel* loaded = still_loaded(key, load);
+  if (loaded == nullptr) return;
+  // Only a client's own load that never became ready goes again (the client got the error). A model of
+  // the state file, or one that served before and whose restarted worker failed, stays and is retried.
+  if (!kept && loaded->restarts() == 0) {
     unload_model(key.first, key.second);
     return;
   }
-  // A model of the state file stays, failed, and is tried again.
   schedule_retry(model_retries_[key]);
 }
 
@@ -339,6 +353,7 @@ void Manager::unload_model(const std::string& tenant_name, const std::string& mo
     owner.models.erase(model_name);
   }
   model_retries_.erase({tenant_name, model_name});
+  load_ids_.erase({tenant_name, model_name});
   log(LogLevel::info, "model " + tenant_name + "/" + model_name + " unloaded");
   if (listener_) listener_->model_removed(tenant_name, model_name);
   save();
@@ -349,9 +364,15 @@ void Manager::restore() {
   try {
     state = load_state(state_file(options_));
   } catch (const std::exception& e) {
-    // Nothing is written over a state file ckd cannot read: it stays for the admin to look at.
-    log(LogLevel::error, std::string("state not restored: ") + e.what());
-    restoring_ = true;
+    // Nothing is written over a state file ckd cannot read: it is kept beside, for the admin to look at,
+    // and ckd goes on with an empty state that it saves again, so what clients create now lasts.
+    const fs::path kept = state_file(options_).string() + ".unreadable-" + std::to_string(::time(nullptr));
+    std::error_code error;
+    fs::rename(state_file(options_), kept, error);
+    log(LogLevel::error,
+        std::string("state not restored: ") + e.what() + "; the file is kept as " +
+            (error ? state_file(options_).string() + " (it could not be moved)" : kept.string()));
+    if (error) restoring_ = true;  // it could not be moved: never write over it
     return;
   }
   // What a killed ckd left of its tenants: their groups, and workers still running in them.

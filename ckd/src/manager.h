@@ -90,13 +90,13 @@ class Manager {
   void activate(Tenant& tenant);  // makes its group; throws DaemonError
   void start_load(Tenant& owner, const ModelRecord& record, const Caller& caller, LoadCallback on_loaded,
                   bool kept);
-  void place_weights(const ModelKey& key, const LoadedModel* requester, std::shared_ptr<class ModelFile> file,
+  void place_weights(const ModelKey& key, std::uint64_t load, std::shared_ptr<class ModelFile> file,
                      std::optional<int> node);
   // The `threads` CPUs of the tenant its other models use least.
   tuning::IdList cpus_for_model(const Tenant& owner, const std::string& model_name, unsigned threads) const;
-  // The model (still the same object) if it is still loaded.
-  LoadedModel* still_loaded(const ModelKey& key, const LoadedModel* requester) const;
-  void load_failed(const ModelKey& key, const LoadedModel* requester, bool kept);
+  // The model if `load` is still its current load (it was not unloaded, nor loaded again, meanwhile).
+  LoadedModel* still_loaded(const ModelKey& key, std::uint64_t load) const;
+  void load_failed(const ModelKey& key, std::uint64_t load, bool kept);
   void schedule_retry(Retry& retry);
   void run_due_retries();
   void arm_retry_timer();
@@ -116,6 +116,8 @@ class Manager {
   std::map<std::string, std::unique_ptr<Tenant>> tenants_;
   std::map<std::string, Retry> tenant_retries_;
   std::map<ModelKey, Retry> model_retries_;
+  std::uint64_t last_load_id_ = 0;
+  std::map<ModelKey, std::uint64_t> load_ids_;  // the current load of each model
   EventSource retry_timer_;
   std::vector<std::function<void()>> deferred_;
   EventSource deferred_source_;

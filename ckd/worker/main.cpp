@@ -35,6 +35,7 @@ struct WorkerOptions {
   std::string model_path;         // the GGUF file, for messages
   std::string image_path;         // what to map: a hugetlbfs copy, or the GGUF file
   std::uint64_t image_bytes = 0;  // the GGUF's size (a hugetlbfs copy is rounded up to whole pages)
+  std::string image_identity;     // "device:inode:size:mtime_ns" the image must have; empty: not checked
   std::string placement;
   int threads = 1;
   std::int64_t context = 0;
@@ -53,6 +54,14 @@ ck::ModelImage map_resident_copy(const WorkerOptions& options) {
   const int saved_errno = errno;
   ::close(fd);
   if (address == MAP_FAILED) tuning::throw_errno("mmap PROT_READ", options.image_path, saved_errno);
+  const std::string identity =
+      std::to_string(info.st_dev) + ":" + std::to_string(info.st_ino) + ":" + std::to_string(info.st_size) +
+      ":" + std::to_string(std::int64_t{info.st_mtim.tv_sec} * 1'000'000'000 + info.st_mtim.tv_nsec);
+  if (!options.image_identity.empty() && identity != options.image_identity) {
+    ::munmap(address, static_cast<std::size_t>(info.st_size));
+    throw tuning::TuningError("open", options.image_path,
+                              "not the file ckd opened for this model (it was replaced or changed since)");
+  }
   if (static_cast<std::uint64_t>(info.st_size) < options.image_bytes) {
     throw tuning::TuningError("mmap", options.image_path, "the copy is shorter than the model file");
   }
@@ -106,8 +115,7 @@ int serve(const WorkerOptions& options) {
   const daemon::HeartbeatThread heartbeat(link);
   std::shared_ptr<const ck::Model> model;
   try {
-    ck::ModelImage image = options.image_path == options.model_path ? ck::map_model_file(options.model_path)
-                                                                    : map_resident_copy(options);
+    ck::ModelImage image = map_resident_copy(options);
     image.placement = options.placement;
     model = ck::Model::load(std::move(image));
   } catch (const std::exception& e) {
@@ -137,6 +145,8 @@ int main(int argc, char** argv) {
       "image", po::value(&options.image_path)->required(),
       "what to map: the hugetlbfs copy or the GGUF file")(
       "image-bytes", po::value(&options.image_bytes)->required(), "the GGUF file's size")(
+      "image-identity", po::value(&options.image_identity)->default_value(""),
+      "device:inode:size:mtime_ns the image must have (when it is the GGUF file itself)")(
       "placement", po::value(&options.placement)->default_value(""), "where the weights are, for status")(
       "threads", po::value(&options.threads)->default_value(1), "engine threads")(
       "context", po::value(&options.context)->default_value(0),

@@ -4,6 +4,7 @@ files that would block (a FIFO) are refused without stopping the daemon; a clean
 
 import json
 import os
+import pathlib
 import shutil
 import signal
 import subprocess
@@ -79,8 +80,9 @@ class CrashSafety(DaemonTestCase):
             self.assertEqual(harness.mounts_under(self.directory), [str(self.directory / "run" / "hugepages")])
             self.assertEqual(harness.hugepage_counts()["HugePages_Total"], pages_before)
             for pid in workers:  # the killed ckd's workers are gone, not serving beside the new ones
-                self.assertFalse(os.path.exists(f"/proc/{pid}") and "ckd-worker" in
-                                 open(f"/proc/{pid}/cmdline").read(), f"old worker {pid} still runs")
+                cmdline = pathlib.Path(f"/proc/{pid}/cmdline")
+                self.assertFalse(cmdline.exists() and "ckd-worker" in cmdline.read_text(errors="replace"),
+                                 f"old worker {pid} still runs")
             workers = [m["worker_pid"] for t in status["tenants"] for m in t["models"]]
         self.assertEqual(json.loads(self.generate("south", "m").out)["text"],
                          json.loads(self.generate("north", "m").out)["text"])
@@ -142,6 +144,20 @@ class CrashSafety(DaemonTestCase):
         self.daemon.start()
         self.wait_for(self.all_ready, "south did not come back")
         self.assertEqual([t["name"] for t in self.status()["tenants"]], ["south"])
+
+    def test_8_an_unreadable_state_file_is_kept_aside_and_saving_goes_on(self):
+        self.assertEqual(self.daemon.stop(), 0)
+        state = self.directory / "state" / "state.json"
+        state.write_text('{"version": 1, "tenants": [')  # cut off, as a full disk might leave it
+        self.daemon.start()
+        kept = list(state.parent.glob("state.json.unreadable-*"))
+        self.assertEqual(len(kept), 1, list(state.parent.iterdir()))
+        self.assertEqual(kept[0].read_text(), '{"version": 1, "tenants": [')
+        self.assertIn("state not restored", self.daemon.log_text())
+        # ckd goes on, and what is made now is saved again.
+        self.ok("tenant", "create", "later", "--cpus", "0")
+        self.assertEqual([t["name"] for t in self.state_file()["tenants"]], ["later"])
+        self.ok("tenant", "remove", "later")
 
 
 if __name__ == "__main__":

@@ -81,5 +81,50 @@ class FileRights(harness.WithThrowawayUsers):
         self.assertEqual(self.model_status("iota", "m")["state"], "ready")
 
 
+class SwappedFile(harness.WithThrowawayUsers):
+    """Without huge pages a worker maps the model file itself, by name and with its own rights (root on a
+    host without user ckernel): it must check that it found the file ckd opened with the member's rights,
+    so a symlink swapped in later cannot hand it a file the member could not read."""
+
+    USERS = {MEMBER: ["ckernel"]}
+    HUGEPAGES = 0
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        try:
+            cls.secret = cls.directory / "secret.gguf"
+            shutil.copyfile(harness.TOOLS["model"], cls.secret)
+            os.chmod(cls.secret, 0o600)
+            cls.public = cls.directory / "public.gguf"
+            shutil.copyfile(harness.TOOLS["model"], cls.public)
+            os.chmod(cls.public, 0o644)
+            assert harness.ckctl(cls.bus, "tenant", "create", "kappa", "--cpus", "0", "--memory", "256M").code == 0
+        except BaseException:
+            cls.tearDownClass()
+            raise
+
+    def test_a_restarted_worker_refuses_a_swapped_file(self):
+        result = self.ckctl("load", "kappa", str(self.public), "--name", "m", user=MEMBER, user_groups=True)
+        self.assertEqual(result.code, 0, f"{result}\n{self.daemon.log_text()[-3000:]}")
+        model = self.model_status("kappa", "m")
+        self.assertIn("page cache", model["placement"])
+        # Swap the path for a link to the file only root may read, then make the worker start again.
+        self.public.unlink()
+        self.public.symlink_to(self.secret)
+        os.kill(model["worker_pid"], 9)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and self.model_status("kappa", "m")["state"] != "failed":
+            time.sleep(0.1)
+        model = self.model_status("kappa", "m")
+        self.assertEqual(model["state"], "failed", self.daemon.log_text()[-3000:])
+        # Reopened with the member's rights on the retry: the secret stays unread.
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and "Permission denied" not in self.model_status("kappa", "m").get("error", ""):
+            time.sleep(0.2)
+        self.assertIn("Permission denied", self.model_status("kappa", "m")["error"])
+        self.assertIn("not the file ckd opened", self.daemon.log_text())
+
+
 if __name__ == "__main__":
     harness.main()

@@ -61,14 +61,20 @@ FileIdentity FileIdentity::of(int fd, const fs::path& path) {
 
 ResidentFile::ResidentFile(fs::path source, fs::path resident_path, std::uint64_t content_bytes,
                            bool in_hugepages, std::optional<int> node, std::string placement,
-                           std::shared_ptr<const void> pages)
+                           std::shared_ptr<const void> pages, FileIdentity identity)
     : source_(std::move(source)),
       resident_path_(std::move(resident_path)),
       content_bytes_(content_bytes),
       in_hugepages_(in_hugepages),
       node_(node),
       placement_(std::move(placement)),
-      pages_(std::move(pages)) {}
+      pages_(std::move(pages)),
+      identity_(identity) {}
+
+std::string ResidentFile::identity_text() const {
+  return std::to_string(identity_.device) + ":" + std::to_string(identity_.inode) + ":" +
+         std::to_string(identity_.size) + ":" + std::to_string(identity_.mtime_ns);
+}
 
 ResidentFile::~ResidentFile() {
   if (in_hugepages_) ::unlink(resident_path_.c_str());
@@ -127,7 +133,7 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
       std::string placement = "hugetlbfs " + format_bytes(copy.page_size()) + " pages";
       if (key.node) placement += ", node " + std::to_string(*key.node);
       return std::make_shared<const ResidentFile>(source, copy_path, bytes, true, key.node,
-                                                  std::move(placement), std::move(pages));
+                                                  std::move(placement), std::move(pages), key.identity);
     } catch (const TuningError& e) {
       // A short pool is the expected reason; the page cache still serves the file, only more slowly.
       why_not_hugetlbfs = e.what();
@@ -135,7 +141,8 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
   }
   if (progress) progress(bytes, bytes);
   return std::make_shared<const ResidentFile>(source, source, bytes, false, key.node,
-                                              "page cache (" + why_not_hugetlbfs + ")");
+                                              "page cache (" + why_not_hugetlbfs + ")", nullptr,
+                                              key.identity);
 }
 
 }  // namespace ck::tuning

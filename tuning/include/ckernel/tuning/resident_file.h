@@ -40,7 +40,7 @@ class ResidentFile {
   // exists.
   ResidentFile(std::filesystem::path source, std::filesystem::path resident_path, std::uint64_t content_bytes,
                bool in_hugepages, std::optional<int> node, std::string placement,
-               std::shared_ptr<const void> pages = nullptr);
+               std::shared_ptr<const void> pages = nullptr, FileIdentity identity = {});
   // Unlinks the hugetlbfs copy, then lets its page reservation go; the pages go back to the pool when
   // the last worker unmaps them.
   ~ResidentFile();
@@ -56,6 +56,11 @@ class ResidentFile {
   std::optional<int> node() const noexcept { return node_; }
   // "hugetlbfs 2 MiB pages, node 0" or "page cache (hugetlbfs: ...)".
   const std::string& placement() const noexcept { return placement_; }
+  // The source file as it was read (device, inode, size, mtime): whoever opens it again by name checks
+  // that it is still the same file.
+  const FileIdentity& identity() const noexcept { return identity_; }
+  // "device:inode:size:mtime_ns", the form ckd-worker takes it in.
+  std::string identity_text() const;
 
  private:
   std::filesystem::path source_;
@@ -65,6 +70,7 @@ class ResidentFile {
   std::optional<int> node_;
   std::string placement_;
   std::shared_ptr<const void> pages_;  // destroyed after the destructor has unlinked the copy
+  FileIdentity identity_;
 };
 
 // Reserves huge pages for one copy of `bytes` bound to `node` (unset: any node) and returns what holds
