@@ -16,6 +16,7 @@
 #include "ckernel/engine/model_image.h"
 #include "ckernel/engine/session_memory.h"
 #include "ckernel/tuning/memory_mapping.h"
+#include "ckernel/tuning/truncation_guard.h"
 #include "errors.h"
 
 namespace ck::daemon {
@@ -97,7 +98,10 @@ ModelFootprint probe_model(const ModelFile& file, unsigned context) {
   const std::span<const std::byte> bytes(mapping->data(), file.size());
   std::shared_ptr<const ck::Model> model;
   try {
+    // The file is the client's: a truncation while it is parsed must not kill ckd.
+    const tuning::TruncationGuard guard(mapping->data(), file.size());
     model = ck::Model::load(ck::ModelImage{bytes, mapping, file.path(), "probe"});
+    if (guard.truncated()) refuse(file.path(), "the file shrank while ckd read it");
   } catch (const std::exception& e) {
     throw DaemonError(error_name::kBadModel, e.what());
   }

@@ -13,6 +13,7 @@
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/memory_mapping.h"
 #include "ckernel/tuning/numa_policy.h"
+#include "ckernel/tuning/truncation_guard.h"
 #include "ckernel/tuning/units.h"
 #include "file_descriptor.h"
 
@@ -125,7 +126,11 @@ std::shared_ptr<const ResidentFile> ResidentFileStore::place(const fs::path& sou
         // The policy must be in place before the copy faults the pages in.
         if (key.node)
           set_region_policy(copy.data(), copy.size(), MemoryPolicy::bind(IdList{*key.node}), false);
+        // The source is a client's file: a truncation while it is copied must not kill ckd.
+        const TruncationGuard guard(original.data(), bytes);
         copy_engine_.copy(copy.data(), original.data(), bytes, progress);
+        if (guard.truncated())
+          throw FileShrank(source.string() + ": the file shrank while it was being copied");
       } catch (...) {
         copy.remove_file();
         throw;

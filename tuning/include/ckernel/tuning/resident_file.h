@@ -12,6 +12,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <stdexcept>
 #include <string>
 
 #include "ckernel/tuning/copy_engine.h"
@@ -71,6 +72,13 @@ class ResidentFile {
   std::string placement_;
   std::shared_ptr<const void> pages_;  // destroyed after the destructor has unlinked the copy
   FileIdentity identity_;
+};
+
+// The source got shorter while it was being copied (someone truncated it): not a reason to fall back to
+// the page cache, the load fails.
+class FileShrank : public std::runtime_error {
+ public:
+  using std::runtime_error::runtime_error;
 };
 
 // Reserves huge pages for one copy of `bytes` bound to `node` (unset: any node) and returns what holds
