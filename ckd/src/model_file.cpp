@@ -32,20 +32,30 @@ class CallerRights {
     if (!active_) return;
     saved_groups_.resize(static_cast<std::size_t>(std::max(::getgroups(0, nullptr), 0)));
     if (::getgroups(static_cast<int>(saved_groups_.size()), saved_groups_.data()) < 0) saved_groups_.clear();
-    ::syscall(SYS_setgroups, caller.groups.size(), caller.groups.data());
-    ::setfsgid(caller.gid);
-    ::setfsuid(caller.uid);
+    // Fails closed: every step is checked (setfs*id report nothing, so the value is read back), and a
+    // step that did not take undoes the others, so the file is never opened with root's groups.
+    const bool switched = ::syscall(SYS_setgroups, caller.groups.size(), caller.groups.data()) == 0 &&
+                          (::setfsgid(caller.gid), static_cast<gid_t>(::setfsgid(-1)) == caller.gid) &&
+                          (::setfsuid(caller.uid), static_cast<uid_t>(::setfsuid(-1)) == caller.uid);
+    if (!switched) {
+      restore();
+      throw DaemonError(error_name::kFailed, "cannot take the caller's file rights (uid " +
+                                                 std::to_string(caller.uid) + "); the file was not opened");
+    }
   }
   ~CallerRights() {
-    if (!active_) return;
-    ::setfsuid(0);
-    ::setfsgid(0);
-    ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+    if (active_) restore();
   }
   CallerRights(const CallerRights&) = delete;
   CallerRights& operator=(const CallerRights&) = delete;
 
  private:
+  void restore() noexcept {
+    ::setfsuid(0);
+    ::setfsgid(0);
+    ::syscall(SYS_setgroups, saved_groups_.size(), saved_groups_.data());
+  }
+
   bool active_;
   std::vector<gid_t> saved_groups_;
 };
