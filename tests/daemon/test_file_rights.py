@@ -17,9 +17,11 @@ WORKER = "ckctl-e2e-worker"
 PROMPT = "Once upon a time"
 
 
-class FileRights(harness.WithThrowawayUsers):
-    USERS = {MEMBER: ["ckernel"], WORKER: []}
-    EXTRA_ARGS = ("--worker-user", WORKER)
+class WithTwoCopies(harness.WithThrowawayUsers):
+    """Two copies of the test model beside the daemon's files: `secret` (0600, root's) and `shared`
+    (0644), and an empty tenant TENANT on CPU 0."""
+
+    TENANT = ""
 
     @classmethod
     def setUpClass(cls):
@@ -31,10 +33,21 @@ class FileRights(harness.WithThrowawayUsers):
             cls.shared = cls.directory / "shared.gguf"
             shutil.copyfile(harness.TOOLS["model"], cls.shared)
             os.chmod(cls.shared, 0o644)
-            assert harness.ckctl(cls.bus, "tenant", "create", "iota", "--cpus", "0", "--memory", "256M").code == 0
+            created = harness.ckctl(cls.bus, "tenant", "create", cls.TENANT, "--cpus", "0", "--memory", "256M")
+            assert created.code == 0, created
         except BaseException:
             cls.tearDownClass()
             raise
+
+
+class FileRights(WithTwoCopies):
+    USERS = {MEMBER: ["ckernel"], WORKER: []}
+    EXTRA_ARGS = ("--worker-user", WORKER)
+    TENANT = "iota"
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
         cls.reference = harness.ckrun("-m", harness.TOOLS["model"], "-p", PROMPT, "-n", "6", "--temp", "0", "-t", "1")
 
     def member(self, *args):
@@ -81,37 +94,23 @@ class FileRights(harness.WithThrowawayUsers):
         self.assertEqual(self.model_status("iota", "m")["state"], "ready")
 
 
-class SwappedFile(harness.WithThrowawayUsers):
+class SwappedFile(WithTwoCopies):
     """Without huge pages a worker maps the model file itself, by name and with its own rights (root on a
     host without user ckernel): it must check that it found the file ckd opened with the member's rights,
     so a symlink swapped in later cannot hand it a file the member could not read."""
 
     USERS = {MEMBER: ["ckernel"]}
     HUGEPAGES = 0
-
-    @classmethod
-    def setUpClass(cls):
-        super().setUpClass()
-        try:
-            cls.secret = cls.directory / "secret.gguf"
-            shutil.copyfile(harness.TOOLS["model"], cls.secret)
-            os.chmod(cls.secret, 0o600)
-            cls.public = cls.directory / "public.gguf"
-            shutil.copyfile(harness.TOOLS["model"], cls.public)
-            os.chmod(cls.public, 0o644)
-            assert harness.ckctl(cls.bus, "tenant", "create", "kappa", "--cpus", "0", "--memory", "256M").code == 0
-        except BaseException:
-            cls.tearDownClass()
-            raise
+    TENANT = "kappa"
 
     def test_a_restarted_worker_refuses_a_swapped_file(self):
-        result = self.ckctl("load", "kappa", str(self.public), "--name", "m", user=MEMBER, user_groups=True)
+        result = self.ckctl("load", "kappa", str(self.shared), "--name", "m", user=MEMBER, user_groups=True)
         self.assertEqual(result.code, 0, f"{result}\n{self.daemon.log_text()[-3000:]}")
         model = self.model_status("kappa", "m")
         self.assertIn("page cache", model["placement"])
         # Swap the path for a link to the file only root may read, then make the worker start again.
-        self.public.unlink()
-        self.public.symlink_to(self.secret)
+        self.shared.unlink()
+        self.shared.symlink_to(self.secret)
         os.kill(model["worker_pid"], 9)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and self.model_status("kappa", "m")["state"] != "failed":
