@@ -1,12 +1,10 @@
 #include "hugepage_budget.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <fstream>
 #include <sstream>
 #include <vector>
 
+#include "atomic_file.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/units.h"
@@ -51,10 +49,7 @@ std::optional<std::string> HugePageBudget::release_previous(const fs::path& ledg
   while (in >> node >> pages) {
     if (pages == 0) continue;
     try {
-      const fs::path count = tuning::node_hugepage_directory(node, page_size) / "nr_hugepages";
-      std::uint64_t total = 0;
-      std::ifstream(count) >> total;
-      std::ofstream(count) << (total > pages ? total - pages : 0);
+      tuning::shrink_hugepage_pool(node, page_size, pages);
       report << (report.tellp() > 0 ? ", " : "") << pages << " on node " << node;
     } catch (const tuning::TuningError& e) {
       report << (report.tellp() > 0 ? ", " : "") << "node " << node << ": " << e.what();
@@ -132,20 +127,15 @@ void HugePageBudget::release(std::vector<tuning::HugePageReservation>& reservati
 }
 
 void HugePageBudget::write_ledger() const {
-  // Written whole to a temporary name and renamed: a kill at any moment leaves the old or the new ledger.
   std::ostringstream text;
   for (const auto& [node, pages] : reserved_by_node_) {
     if (pages > 0) text << node << ' ' << pages << '\n';
   }
-  std::error_code error;
-  fs::create_directories(ledger_.parent_path(), error);
-  const fs::path temporary = ledger_.string() + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text.str();
-    if (!out.flush()) return;  // the runtime directory is gone or full: the pages are still accounted here
+  try {
+    write_file_atomically(ledger_, text.str());
+  } catch (const std::exception&) {
+    // The runtime directory is gone or full: the pages are still accounted here, and given back here.
   }
-  fs::rename(temporary, ledger_, error);
 }
 
 }  // namespace ck::daemon

@@ -52,6 +52,14 @@ HugePagePool read_pool(const fs::path& directory, std::uint64_t page_size) {
   return pool;
 }
 
+// Lowers the pool in `directory` by `pages`, not below 0. Pages still mapped somewhere become surplus
+// pages and are freed when their last user unmaps them.
+void shrink_pool(const fs::path& directory, std::uint64_t pages) {
+  const fs::path count_file = directory / "nr_hugepages";
+  const std::uint64_t current = detail::read_u64(count_file);
+  detail::write_text(count_file, std::to_string(current > pages ? current - pages : 0));
+}
+
 }  // namespace
 
 std::vector<std::uint64_t> supported_hugepage_sizes() {
@@ -139,10 +147,12 @@ void HugePageReservation::give_back() {
     return;
   }
   owned_ = false;
-  const fs::path count_file = directory_ / "nr_hugepages";
-  const std::uint64_t current = detail::read_u64(count_file);
-  // Pages still mapped somewhere become surplus pages and are freed when their last user unmaps them.
-  detail::write_text(count_file, std::to_string(current > granted_ ? current - granted_ : 0));
+  // The pool this reservation grew, as it was found then (a test's fake tree may be gone by now).
+  shrink_pool(directory_, granted_);
+}
+
+void shrink_hugepage_pool(int node, std::uint64_t page_size, std::uint64_t pages) {
+  shrink_pool(node_hugepage_directory(node, page_size), pages);
 }
 
 std::string HugePageReservation::summary() const {

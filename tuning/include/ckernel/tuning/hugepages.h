@@ -32,6 +32,10 @@ HugePagePool node_hugepage_pool(int node, std::uint64_t page_size);
 // Every page size's pool on the node (empty when the node has none).
 std::vector<HugePagePool> node_hugepage_pools(int node);
 
+// Lowers a node's pool by `pages` (not below 0): what a reservation's give-back does, and what gives back
+// the pages a reservation recorded elsewhere once its owner is gone (ckd's ledger after a crash).
+void shrink_hugepage_pool(int node, std::uint64_t page_size, std::uint64_t pages);
+
 // Adds pages to a node's pool by raising its nr_hugepages, reads back what the kernel actually
 // allocated (it grants fewer when memory is fragmented or short), and on destruction lowers the pool by
 // the pages it added, restoring the count it found. Lowering by its own grant rather than writing back
