@@ -4,6 +4,7 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <string>
 
 namespace ck::daemon {
@@ -15,12 +16,17 @@ Caller caller_for_uid(uid_t uid) {
   passwd* found = nullptr;
   if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) != 0 || found == nullptr) return caller;
   caller.gid = entry.pw_gid;
-  int count = 0;
-  ::getgrouplist(entry.pw_name, entry.pw_gid, nullptr, &count);
-  caller.groups.resize(static_cast<std::size_t>(count));
-  if (::getgrouplist(entry.pw_name, entry.pw_gid, caller.groups.data(), &count) < 0) caller.groups.clear();
-  caller.groups.resize(static_cast<std::size_t>(std::max(count, 0)));
+  caller.groups = groups_of(entry.pw_name, entry.pw_gid);
   return caller;
+}
+
+std::vector<gid_t> groups_of(const char* user, gid_t gid) {
+  int count = 0;
+  ::getgrouplist(user, gid, nullptr, &count);  // says how many there are
+  std::vector<gid_t> groups(static_cast<std::size_t>(std::max(count, 0)));
+  if (::getgrouplist(user, gid, groups.data(), &count) < 0) return {gid};
+  groups.resize(static_cast<std::size_t>(count));
+  return groups;
 }
 
 }  // namespace ck::daemon

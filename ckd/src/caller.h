@@ -15,7 +15,11 @@ struct Caller {
 };
 
 // The user's primary group and current group memberships, from the user database; a uid without an
-// entry keeps gid 0's rights only if it is root, else gets its own uid as group and no others.
+// entry gets its own uid as group and no others.
 Caller caller_for_uid(uid_t uid);
+
+// Every group `user` is in, its primary `gid` included (getgrouplist): the one lookup behind a caller's
+// and a worker's groups.
+std::vector<gid_t> groups_of(const char* user, gid_t gid);
 
 }  // namespace ck::daemon

@@ -20,6 +20,8 @@
 #include <system_error>
 #include <utility>
 
+#include "caller.h"
+
 namespace ck::daemon {
 namespace {
 
@@ -149,13 +151,7 @@ std::optional<WorkerIdentity> resolve_worker_identity(const std::string& user) {
     if (user.empty()) return std::nullopt;
     throw std::invalid_argument("--worker-user " + user + ": no such user");
   }
-  WorkerIdentity identity{entry->pw_uid, entry->pw_gid, {}, name};
-  int count = 0;
-  ::getgrouplist(name.c_str(), entry->pw_gid, nullptr, &count);
-  identity.groups.resize(static_cast<std::size_t>(count));
-  ::getgrouplist(name.c_str(), entry->pw_gid, identity.groups.data(), &count);
-  identity.groups.resize(static_cast<std::size_t>(count));
-  return identity;
+  return WorkerIdentity{entry->pw_uid, entry->pw_gid, groups_of(name.c_str(), entry->pw_gid), name};
 }
 
 WorkerProcess WorkerProcess::start(const WorkerLaunch& launch) {

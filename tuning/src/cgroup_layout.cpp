@@ -4,6 +4,7 @@
 #include <linux/magic.h>
 #include <sys/vfs.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <memory>
 
@@ -39,6 +40,17 @@ std::string CgroupLayout::describe() const {
             (mount.version == CgroupVersion::v2 ? " (v2)" : "");
   }
   return text;
+}
+
+std::vector<ControllerMount> CgroupLayout::distinct_hierarchies() const {
+  std::vector<ControllerMount> hierarchies;
+  for (const ControllerMount& mount : controllers) {
+    const bool seen =
+        std::any_of(hierarchies.begin(), hierarchies.end(),
+                    [&mount](const ControllerMount& kept) { return kept.mount_point == mount.mount_point; });
+    if (!seen) hierarchies.push_back(mount);
+  }
+  return hierarchies;
 }
 
 CgroupLayout detect_cgroup_layout() {

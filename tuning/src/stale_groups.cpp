@@ -19,13 +19,11 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// One directory per distinct hierarchy (co-mounted controllers share one; v2 has a single one).
+// One directory per distinct hierarchy.
 std::vector<fs::path> hierarchy_roots() {
   std::vector<fs::path> roots;
-  for (const ControllerMount& mount : detect_cgroup_layout().controllers) {
-    if (std::find(roots.begin(), roots.end(), mount.mount_point) == roots.end())
-      roots.push_back(mount.mount_point);
-  }
+  for (const ControllerMount& mount : detect_cgroup_layout().distinct_hierarchies())
+    roots.push_back(mount.mount_point);
   return roots;
 }
 

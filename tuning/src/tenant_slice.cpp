@@ -35,19 +35,6 @@ std::uint64_t keyed_value(const std::string& content, const std::string& key) {
   return 0;
 }
 
-std::vector<std::string> controllers_in_distinct_hierarchies(const CgroupLayout& layout) {
-  // Co-mounted controllers (v1's common "cpu,cpuacct", or all of them on v2) share one directory: move
-  // processes into it and delete it once.
-  std::vector<std::string> controllers;
-  std::vector<fs::path> seen;
-  for (const ControllerMount& mount : layout.controllers) {
-    if (std::find(seen.begin(), seen.end(), mount.mount_point) != seen.end()) continue;
-    seen.push_back(mount.mount_point);
-    controllers.push_back(mount.controller);
-  }
-  return controllers;
-}
-
 bool exists_in_any(const std::string& group, const std::vector<std::string>& controllers) {
   return std::any_of(controllers.begin(), controllers.end(), [&group](const std::string& controller) {
     return fs::exists(detail::cgroup_directory(group, controller));
@@ -75,7 +62,8 @@ bool has_children(const std::string& group, const std::vector<std::string>& cont
 TenantSlice::TenantSlice(TenantSpec spec, CgroupLayout layout)
     : spec_(std::move(spec)), layout_(std::move(layout)), group_(spec_.parent + "/" + spec_.name) {
   for (const ControllerMount& mount : layout_.controllers) controllers_.push_back(mount.controller);
-  hierarchies_ = controllers_in_distinct_hierarchies(layout_);
+  for (const ControllerMount& mount : layout_.distinct_hierarchies())
+    hierarchies_.push_back(mount.controller);
 }
 
 TenantSlice TenantSlice::create(const TenantSpec& spec) {

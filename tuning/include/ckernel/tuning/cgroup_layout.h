@@ -25,6 +25,9 @@ struct CgroupLayout {
   CgroupVersion version() const;
   // "cgroup v1: cpuset at /sys/fs/cgroup/cpuset, cpu at ..., memory at ..."
   std::string describe() const;
+  // One controller per distinct mount, in order: co-mounted controllers (v1's "cpu,cpuacct", or all of
+  // them on v2) share one directory, so a group is made, moved into and deleted once per hierarchy.
+  std::vector<ControllerMount> distinct_hierarchies() const;
 };
 
 // Asks libcgroup where each tenant controller is mounted and statfs what the mount is.
