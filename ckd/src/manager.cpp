@@ -28,12 +28,6 @@ constexpr std::uint64_t kLastRetryUsec = 60'000'000;
 
 fs::path state_file(const DaemonOptions& options) { return options.state_dir / "state.json"; }
 
-std::uint64_t now_usec() {
-  timespec now{};
-  ::clock_gettime(CLOCK_MONOTONIC, &now);
-  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000 + static_cast<std::uint64_t>(now.tv_nsec) / 1000;
-}
-
 std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
@@ -228,6 +222,12 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
     log(LogLevel::warning, "model " + key.first + "/" + key.second + " not loaded: " + error.what());
     defer([this, key, load, kept] { load_failed(key, load, kept); });
   };
+  if (kept && !on_loaded) {
+    // A model of the state file (or one being retried) that becomes ready needs no more retries.
+    on_loaded = [this, key](const DaemonError* error) {
+      if (error == nullptr) model_retries_.erase(key);
+    };
+  }
   auto loaded = std::make_unique<LoadedModel>(record, 0, std::move(environment), std::move(on_loaded));
   load_ids_[key] = load;
   const bool replaced = owner.models.erase(name) > 0;
@@ -423,34 +423,51 @@ void Manager::restore() {
 void Manager::schedule_retry(Retry& retry) {
   const std::uint64_t delay = std::min(kLastRetryUsec, kFirstRetryUsec << std::min(retry.attempts, 6u));
   ++retry.attempts;
-  retry.due_usec = now_usec() + delay;
+  retry.due_usec = now() + delay;
   arm_retry_timer();
 }
 
+std::uint64_t Manager::now() const {
+  std::uint64_t usec = 0;
+  sd_event_now(loop_, CLOCK_MONOTONIC, &usec);
+  return usec;
+}
+
 void Manager::arm_retry_timer() {
-  if (retry_timer_ || (tenant_retries_.empty() && model_retries_.empty())) return;
+  // One timer, set for the earliest retry that is due; none while every attempt is running.
+  std::uint64_t earliest = Retry::kRunning;
+  for (const auto& [name, retry] : tenant_retries_) earliest = std::min(earliest, retry.due_usec);
+  for (const auto& [key, retry] : model_retries_) earliest = std::min(earliest, retry.due_usec);
+  if (earliest == Retry::kRunning) {
+    retry_timer_.reset();
+    return;
+  }
+  if (retry_timer_) {
+    sd_event_source_set_time(retry_timer_.get(), earliest);
+    sd_event_source_set_enabled(retry_timer_.get(), SD_EVENT_ONESHOT);
+    return;
+  }
   sd_event_source* timer = nullptr;
-  if (sd_event_add_time_relative(loop_, &timer, CLOCK_MONOTONIC, 250'000, 0, on_retry_timer, this) >= 0)
+  if (sd_event_add_time(loop_, &timer, CLOCK_MONOTONIC, earliest, 0, on_retry_timer, this) >= 0)
     retry_timer_.reset(timer);
 }
 
 int Manager::on_retry_timer(sd_event_source*, uint64_t, void* self) {
   auto* manager = static_cast<Manager*>(self);
-  manager->retry_timer_.reset();
   manager->run_due_retries();
   manager->arm_retry_timer();
   return 0;
 }
 
 void Manager::run_due_retries() {
-  const std::uint64_t now = now_usec();
+  const std::uint64_t time = now();
   for (auto it = tenant_retries_.begin(); it != tenant_retries_.end();) {
     const auto entry = tenants_.find(it->first);
     if (entry == tenants_.end() || entry->second->active()) {
       it = tenant_retries_.erase(it);
       continue;
     }
-    if (it->second.due_usec > now) {
+    if (it->second.due_usec > time) {
       ++it;
       continue;
     }
@@ -471,22 +488,22 @@ void Manager::run_due_retries() {
   }
   for (auto it = model_retries_.begin(); it != model_retries_.end();) {
     const auto owner = tenants_.find(it->first.first);
-    const auto entry = owner == tenants_.end() ? nullptr : owner->second.get();
+    Tenant* entry = owner == tenants_.end() ? nullptr : owner->second.get();
     const auto model = entry ? entry->models.find(it->first.second) : decltype(entry->models.end()){};
-    // Done once the model is unloaded or became ready; a load in progress keeps its count of attempts.
-    if (entry == nullptr || model == entry->models.end() ||
-        (model->second->state() != ModelState::failed && model->second->state() != ModelState::loading)) {
+    if (entry == nullptr || model == entry->models.end()) {
       it = model_retries_.erase(it);
       continue;
     }
-    if (model->second->state() == ModelState::loading || it->second.due_usec > now) {
+    // An attempt still running, or not yet due. A successful one takes its entry away (start_load).
+    if (model->second->state() != ModelState::failed || it->second.due_usec > time) {
       ++it;
       continue;
     }
     const ModelRecord record = model->second->record();
     log(LogLevel::info, "model " + record.tenant + "/" + record.name + ": loading again (attempt " +
                             std::to_string(it->second.attempts + 1) + ")");
-    ++it;  // start_load replaces the model; its retry entry stays until the load succeeds or is unloaded
+    it->second.due_usec = Retry::kRunning;
+    ++it;  // start_load replaces the model; its entry keeps the count of attempts until one succeeds
     start_load(*entry, record, caller_for_uid(record.owner_uid), nullptr, /*kept=*/true);
   }
 }

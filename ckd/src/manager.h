@@ -82,8 +82,9 @@ class Manager {
  private:
   // An entry of the state file that could not be brought back yet, and when to try again.
   struct Retry {
+    static constexpr std::uint64_t kRunning = UINT64_MAX;  // an attempt is under way: nothing is due
     unsigned attempts = 0;
-    std::uint64_t due_usec = 0;  // CLOCK_MONOTONIC
+    std::uint64_t due_usec = kRunning;  // CLOCK_MONOTONIC, the loop's clock
   };
   using ModelKey = std::pair<std::string, std::string>;  // tenant, model
 
@@ -98,6 +99,7 @@ class Manager {
   LoadedModel* still_loaded(const ModelKey& key, std::uint64_t load) const;
   void load_failed(const ModelKey& key, std::uint64_t load, bool kept);
   void schedule_retry(Retry& retry);
+  std::uint64_t now() const;  // the loop's CLOCK_MONOTONIC, in microseconds
   void run_due_retries();
   void arm_retry_timer();
   static int on_retry_timer(sd_event_source*, uint64_t, void* self);

@@ -24,6 +24,7 @@ constexpr int kSlots = 64;
 constexpr std::uintptr_t kClaimed = 1;  // a slot being filled: no address is below it
 GuardSlot g_slots[kSlots];
 std::atomic<bool> g_installed{false};
+std::uintptr_t g_page_size = 0;  // read before the handler is installed: sysconf is no signal-safe call
 std::mutex g_install_mutex;
 
 void on_sigbus(int signal, siginfo_t* info, void*) {
@@ -32,9 +33,8 @@ void on_sigbus(int signal, siginfo_t* info, void*) {
     const std::uintptr_t begin = slot.begin.load(std::memory_order_acquire);
     if (begin <= kClaimed || address < begin || address >= slot.end.load(std::memory_order_acquire)) continue;
     // A zero page where the file has none: the faulting read is retried and finds zeros.
-    const std::uintptr_t page = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
-    void* fill = reinterpret_cast<void*>(address & ~(page - 1));
-    if (::mmap(fill, page, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
+    void* fill = reinterpret_cast<void*>(address & ~(g_page_size - 1));
+    if (::mmap(fill, g_page_size, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0) != MAP_FAILED) {
       slot.hit.store(true, std::memory_order_release);
       return;
     }
@@ -49,6 +49,7 @@ void install_handler() {
   if (g_installed.load(std::memory_order_acquire)) return;
   const std::lock_guard lock(g_install_mutex);
   if (g_installed.load(std::memory_order_relaxed)) return;
+  g_page_size = static_cast<std::uintptr_t>(::sysconf(_SC_PAGESIZE));
   struct sigaction action {};
   action.sa_sigaction = on_sigbus;
   action.sa_flags = SA_SIGINFO | SA_NODEFER;
