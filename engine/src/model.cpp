@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <string>
 
+#include "ckernel/engine/gguf_writer.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "model_weights.h"
 
@@ -108,6 +109,36 @@ ModelConfig read_config(const GgufFile& file) {
 }
 
 }  // namespace
+
+void write_model_config(GgufWriter& w, const ModelConfig& c) {
+  const std::string a = c.architecture + ".";
+  const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
+  w.set("general.architecture", c.architecture);
+  w.set("general.name", c.name);
+  w.set(a + "vocab_size", u32(c.n_vocab));
+  w.set(a + "context_length", u32(c.n_ctx_train));
+  w.set(a + "embedding_length", u32(c.n_embd));
+  w.set(a + "block_count", u32(c.n_layer));
+  w.set(a + "feed_forward_length", u32(c.n_ff));
+  w.set(a + "attention.head_count", u32(c.n_head));
+  w.set(a + "attention.head_count_kv", u32(c.n_head_kv));
+  if (c.head_dim != c.n_embd / c.n_head) {
+    w.set(a + "attention.key_length", u32(c.head_dim));
+    w.set(a + "attention.value_length", u32(c.head_dim));
+  }
+  w.set(a + "attention.layer_norm_rms_epsilon", c.rms_eps);
+  w.set(a + "rope.dimension_count", u32(c.rope.n_dims));
+  w.set(a + "rope.freq_base", c.rope.freq_base);
+  if (c.rope.ext_factor != 0) {
+    w.set(a + "rope.scaling.type", "yarn");
+  } else if (c.rope.freq_scale != 1) {
+    w.set(a + "rope.scaling.type", "linear");
+  }
+  if (c.rope.ext_factor != 0 || c.rope.freq_scale != 1) {
+    w.set(a + "rope.scaling.factor", 1.0f / c.rope.freq_scale);
+    w.set(a + "rope.scaling.original_context_length", u32(c.rope.n_ctx_orig));
+  }
+}
 
 Model::Model(std::unique_ptr<GgufFile> file, ModelConfig config, Tokenizer tokenizer)
     : file_(std::move(file)), config_(std::move(config)), tokenizer_(std::move(tokenizer)) {}

@@ -31,6 +31,11 @@ struct ModelConfig {
 };
 
 struct ModelWeights;  // engine-internal
+class GgufWriter;
+
+// Sets the general.* and <architecture>.* keys from which Model::load reads this configuration back (the
+// inverse of loading, kept beside it): for models the engine writes itself, such as training checkpoints.
+void write_model_config(GgufWriter& writer, const ModelConfig& config);
 
 class Model {
  public:
