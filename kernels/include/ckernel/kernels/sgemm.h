@@ -1,8 +1,13 @@
 // Single-precision matrix products for training (fp32 in, fp32 out, no rounding emulation): the forward
 // pass's x * W^T, the backward pass's dy * W and dy^T * x, and attention's per-head products.
 //
-// Every element of C is one sum over k in an order fixed by k alone (blocks of k taken in order), never by
-// the thread count or by which thread computed it: results are bitwise identical for any pool size.
+// The bit contract: every element of C is the sequential chain
+//   c = fma(op(A)[i][p], op(B)[p][j], c)  for p = 0, 1, ..., k-1 in order,
+// each step one fused multiply-add rounded once to fp32, starting from +0 (or from C's old value when
+// accumulating). That is exactly a naive scalar loop over std::fma, so the bits are the same at every
+// instruction-set level, for any pool size, any split of the work and sgemm() or sgemm_serial(). (Threads
+// split C, never k; blocks of k are taken in order and C holds the fp32 partial sum between them, which
+// changes nothing.) k = 0 gives C = 0, or C unchanged when accumulating; m = 0 or n = 0 does nothing.
 #pragma once
 
 #include <cstdint>
@@ -31,8 +36,9 @@ struct SgemmOperands {
   bool accumulate = false;  // C += op(A) op(B) instead of C = op(A) op(B)
 };
 
-// Packing buffers reused between calls, so that a training step does not allocate. One per thread that
-// calls sgemm_serial concurrently; sgemm() keeps one per pool thread inside.
+// Packing buffers reused between calls, so that a training step does not allocate once they have grown to
+// its largest product. One per thread that calls sgemm_serial concurrently; sgemm() keeps a slice per pool
+// thread inside the one it is given (so one sgemm() call at a time per scratch).
 struct SgemmScratch {
   std::vector<float> packed_a;
   std::vector<float> packed_b;
