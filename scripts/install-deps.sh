@@ -12,6 +12,10 @@ packages=(
   dbus systemd util-linux passwd   # dbus-daemon, busctl, setpriv, useradd for the daemon tests and the demo
   git debhelper lintian debootstrap systemd-container  # the Debian package and its booted-system test
   qemu-system-x86 seabios e2fsprogs  # the VM test (tests/vm): QEMU, its BIOS, mkfs.ext4 -d
+  # PyTorch for /usr/bin/python3: regenerates and checks the training references (tests/train, label torch)
+  # and is the baseline of scripts/bench-train-pytorch.py. Its matrix products go through libblas.so.3, which
+  # is netlib's slow reference BLAS unless OpenBLAS provides it (the committed references used OpenBLAS).
+  python3-torch python3-numpy libopenblas0-pthread
 )
 
 missing=()
