@@ -9,6 +9,7 @@
 #include "ckernel/engine/train/random.h"
 #include "ckernel/engine/train/trainer.h"
 #include "ckernel/json/json.h"
+#include "command_line.h"
 #include "commands.h"
 #include "machine_limits.h"
 #include "model_shape.h"

@@ -5,6 +5,7 @@
 #include "ckernel/engine/gguf.h"
 #include "ckernel/engine/train/checkpoint.h"
 #include "ckernel/engine/train/parameters.h"
+#include "command_line.h"
 #include "commands.h"
 #include "model_shape.h"
 

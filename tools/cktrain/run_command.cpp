@@ -9,6 +9,7 @@
 #include "ckernel/engine/train/checkpoint.h"
 #include "ckernel/engine/train/corpus.h"
 #include "ckernel/engine/train/trainer.h"
+#include "command_line.h"
 #include "commands.h"
 #include "progress.h"
 #include "training_data.h"
@@ -137,7 +138,8 @@ int run_command(const std::vector<std::string>& args) {
   const std::shared_ptr<const Model> model = Model::load(start_path);
   if (!resume.empty()) restore_settings(model->file(), vm, s);
   if (!resume.empty() && !model_path.empty()) {
-    const ModelConfig& c = Model::load(model_path)->config();
+    const std::shared_ptr<const Model> named = Model::load(model_path);
+    const ModelConfig& c = named->config();
     const ModelConfig& r = model->config();
     if (c.architecture != r.architecture || c.n_embd != r.n_embd || c.n_layer != r.n_layer || c.n_vocab != r.n_vocab ||
         c.n_head != r.n_head || c.n_head_kv != r.n_head_kv || c.n_ff != r.n_ff || c.tied_output != r.tied_output)
@@ -154,7 +156,9 @@ int run_command(const std::vector<std::string>& args) {
   o.schedule = {train::parse_schedule(s.schedule), s.lr, s.min_lr, s.warmup, s.steps};
   train::ParameterLayout layout(config);
   train::Trainer trainer(config, train::parameters_from_model(*model, layout), o);
-  train::BatchSampler sampler(training_data.corpus.train_tokens(), s.context, s.batch, !s.no_shuffle, s.seed);
+  train::BatchSampler sampler(training_data.corpus.train_tokens(), {s.context, s.batch, !s.no_shuffle, s.seed});
+  // Fails now, not at the first validation, when the held-out part is shorter than one window.
+  train::EvalBatches(training_data.corpus.validation_tokens(), s.context, s.batch);
   if (!resume.empty()) {
     train::read_optimizer_state(model->file(), trainer.layout(), trainer.optimizer());
     sampler.restore(read_sampler_state(model->file()));
@@ -171,8 +175,8 @@ int run_command(const std::vector<std::string>& args) {
 
   Progress progress(s.steps, json_log);
   auto validate = [&](int64_t step) {
-    if (!training_data.has_validation(s.context)) return;
-    progress.validation(step, validation_loss(trainer, training_data, s.context, s.batch, val_batches));
+    if (training_data.corpus.validation_tokens().empty()) return;
+    progress.validation(step, evaluation_loss(trainer, training_data.corpus.validation_tokens(), val_batches));
   };
   auto checkpoint = [&] {
     train::TrainMetadata metadata = settings_metadata(s);

@@ -122,25 +122,26 @@ double Backprop::forward_backward(const ParameterBuffer& parameters, std::span<c
                                   float grad_scale, ParameterBuffer& gradients, kernels::ThreadPool& pool) {
   split_tokens(tokens);
   forward(parameters, pool);
-  const double mean_loss = cross_entropy(grad_scale, pool);
+  const double mean_loss = cross_entropy(grad_scale, batch_, pool);
   backward(parameters, gradients, pool);
   return mean_loss;
 }
 
 double Backprop::loss(const ParameterBuffer& parameters, std::span<const int32_t> tokens,
-                      kernels::ThreadPool& pool) {
+                      kernels::ThreadPool& pool, int64_t rows_used) {
   split_tokens(tokens);
   forward(parameters, pool);
-  return cross_entropy(0.0f, pool);
+  return cross_entropy(0.0f, rows_used > 0 && rows_used < batch_ ? rows_used : batch_, pool);
 }
 
-double Backprop::cross_entropy(float grad_scale, kernels::ThreadPool& pool) {
+double Backprop::cross_entropy(float grad_scale, int64_t rows_used, kernels::ThreadPool& pool) {
   Activations& a = *a_;
   const auto rows = static_cast<int64_t>(a.targets.size());
   ops::cross_entropy(a.logits.data(), a.targets.data(), rows, config_.n_vocab, grad_scale, a.losses.data(), pool);
+  const int64_t counted = rows_used * context_;
   double sum = 0;  // in row order: the same for any thread count
-  for (float l : a.losses) sum += l;
-  return sum / static_cast<double>(rows);
+  for (int64_t i = 0; i < counted; ++i) sum += a.losses[static_cast<size_t>(i)];
+  return sum / static_cast<double>(counted);
 }
 
 void Backprop::forward(const ParameterBuffer& p, kernels::ThreadPool& pool) {

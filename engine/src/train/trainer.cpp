@@ -67,13 +67,15 @@ StepResult Trainer::step(const BatchSource& next_batch) {
   return r;
 }
 
-double Trainer::evaluate(const BatchSource& next_batch, int64_t micro_batches) {
-  double sum = 0;
-  for (int64_t i = 0; i < micro_batches; ++i) {
-    next_batch(tokens_);
-    sum += backprop_.loss(parameters_, tokens_, pool_);
+double Trainer::evaluate(const std::function<int64_t(std::span<int32_t>)>& next_rows) {
+  double sum = 0;  // of per-row mean losses, each weighing one row (all rows hold context tokens)
+  int64_t rows = 0;
+  for (int64_t n; (n = next_rows(tokens_)) > 0;) {
+    sum += backprop_.loss(parameters_, tokens_, pool_, n) * static_cast<double>(n);
+    rows += n;
   }
-  return micro_batches > 0 ? sum / static_cast<double>(micro_batches) : 0.0;
+  if (rows == 0) throw TrainError("no windows to evaluate");
+  return sum / static_cast<double>(rows);
 }
 
 }  // namespace ck::train

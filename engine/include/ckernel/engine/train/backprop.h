@@ -33,8 +33,11 @@ class Backprop {
   double forward_backward(const ParameterBuffer& parameters, std::span<const int32_t> tokens, float grad_scale,
                           ParameterBuffer& gradients, kernels::ThreadPool& pool);
 
-  // The mean cross-entropy only (validation): no gradient, nothing kept.
-  double loss(const ParameterBuffer& parameters, std::span<const int32_t> tokens, kernels::ThreadPool& pool);
+  // The mean cross-entropy only (validation): no gradient, nothing kept. With rows_used < batch, only the
+  // first rows_used rows count (a last, partial batch of held-out windows; the other rows are computed
+  // and ignored). rows_used <= 0 means all.
+  double loss(const ParameterBuffer& parameters, std::span<const int32_t> tokens, kernels::ThreadPool& pool,
+              int64_t rows_used = 0);
 
   // The logits of the last forward pass (batch * context rows of n_vocab); valid after loss() only, since
   // forward_backward() turns them into their gradient.
@@ -44,7 +47,7 @@ class Backprop {
   struct Activations;
   void split_tokens(std::span<const int32_t> tokens);
   void forward(const ParameterBuffer& p, kernels::ThreadPool& pool);
-  double cross_entropy(float grad_scale, kernels::ThreadPool& pool);
+  double cross_entropy(float grad_scale, int64_t rows_used, kernels::ThreadPool& pool);
   void backward(const ParameterBuffer& p, ParameterBuffer& g, kernels::ThreadPool& pool);
 
   ModelConfig config_;

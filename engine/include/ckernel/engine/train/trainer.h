@@ -56,8 +56,9 @@ class Trainer {
   // the parameters are then left as they were before the step.
   StepResult step(const BatchSource& next_batch);
 
-  // Mean cross-entropy over micro-batches of held-out windows (no update).
-  double evaluate(const BatchSource& next_batch, int64_t micro_batches);
+  // Mean cross-entropy per token over held-out windows (no update): next_rows fills a micro-batch and
+  // returns how many of its rows are windows (0 when there are no more; fewer than batch for the last).
+  double evaluate(const std::function<int64_t(std::span<int32_t>)>& next_rows);
 
  private:
   ModelConfig config_;
