@@ -66,7 +66,7 @@ int bench_command(const std::vector<std::string>& args) {
   train::Trainer trainer(config, std::move(parameters), o);
   train::SplitMix64 rng(7);
   const train::BatchSource random_tokens = [&](std::span<int32_t> out) {
-    for (int32_t& t : out) t = static_cast<int32_t>(rng.below(static_cast<uint64_t>(vocab)));
+    for (int32_t& t : out) t = static_cast<int32_t>(rng.uniform_below(static_cast<uint64_t>(vocab)));
   };
 
   std::fprintf(stderr, "cktrain bench: measuring the machine's fp32 peak at %d threads...\n", threads);
