@@ -44,7 +44,8 @@ void BM_AttentionForward(benchmark::State& state) {
   const std::vector<float> q = random_floats(rows * kShape.n_head * 64, 1), k = random_floats(rows * 128, 1),
                            v = random_floats(rows * 128, 1);
   std::vector<float> probs(attention_probs_size(kShape)), out(q.size());
-  for (auto _ : state) attention_forward(kShape, q.data(), k.data(), v.data(), probs.data(), out.data(), pool);
+  for (auto _ : state)
+    attention_forward(kShape, q.data(), k.data(), v.data(), probs.data(), out.data(), pool);
   // 2 * seq^2/2 * head_dim multiply-adds per head for QK^T and PV: the useful FLOPs.
   state.counters["GFLOPS"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * 2.0 * kShape.n_head * kShape.seq * kShape.seq * 64,
@@ -57,7 +58,8 @@ void BM_AttentionBackward(benchmark::State& state) {
   const int64_t rows = kShape.batch * kShape.seq;
   const std::vector<float> q = random_floats(rows * kShape.n_head * 64, 1), k = random_floats(rows * 128, 1),
                            v = random_floats(rows * 128, 1), dout = random_floats(q.size(), 1);
-  std::vector<float> probs(attention_probs_size(kShape)), out(q.size()), dq(q.size()), dk(k.size()), dv(v.size());
+  std::vector<float> probs(attention_probs_size(kShape)), out(q.size()), dq(q.size()), dk(k.size()),
+      dv(v.size());
   attention_forward(kShape, q.data(), k.data(), v.data(), probs.data(), out.data(), pool);
   for (auto _ : state)
     attention_backward(kShape, q.data(), k.data(), v.data(), probs.data(), dout.data(), dq.data(), dk.data(),
@@ -71,7 +73,8 @@ BENCHMARK(BM_AttentionBackward);
 void BM_RmsNorm(benchmark::State& state) {
   ThreadPool pool(1);
   const int64_t rows = 256, n = 896;
-  const std::vector<float> x = random_floats(rows * n, 1), w = random_floats(n, 1), dy = random_floats(rows * n, 1);
+  const std::vector<float> x = random_floats(rows * n, 1), w = random_floats(n, 1),
+                           dy = random_floats(rows * n, 1);
   std::vector<float> y(x.size()), rstd(rows), dx(x.size()), dw(n);
   for (auto _ : state) {
     rms_norm_forward(x.data(), w.data(), rows, n, 1e-6f, y.data(), rstd.data(), pool);

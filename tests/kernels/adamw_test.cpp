@@ -1,5 +1,7 @@
 // AdamW against the update computed by hand in double, step after step; the squared norm's exactness and
 // the scaling.
+#include "ckernel/kernels/adamw.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -8,7 +10,6 @@
 #include <string>
 #include <vector>
 
-#include "ckernel/kernels/adamw.h"
 #include "ckernel/kernels/thread_pool.h"
 
 namespace ck::kernels {
@@ -50,12 +51,13 @@ TEST(AdamW, FollowsTheDoubleComputationOverSteps) {
   for (double wd : {0.0, 0.1}) {
     std::vector<float> param(n), m(n, 0.0f), v(n, 0.0f);
     for (float& p : param) p = uniform(rng);
-    DoubleAdamW ref{{param.begin(), param.end()}, std::vector<double>(n), std::vector<double>(n),
-                    std::vector<double>(n)};
+    DoubleAdamW ref{
+        {param.begin(), param.end()}, std::vector<double>(n), std::vector<double>(n), std::vector<double>(n)};
     for (int64_t step = 1; step <= 5; ++step) {
       std::vector<float> grad(n);
       // Gradients of very different sizes, and exact zeros (whose update is m / eps-dominated).
-      for (int64_t i = 0; i < n; ++i) grad[i] = i % 10 == 0 ? 0.0f : uniform(rng) * std::pow(10.0f, float(i % 7 - 3));
+      for (int64_t i = 0; i < n; ++i)
+        grad[i] = i % 10 == 0 ? 0.0f : uniform(rng) * std::pow(10.0f, float(i % 7 - 3));
       const AdamWStep s{2e-3, 0.9, 0.95, 1e-8, wd, step};
       adamw_update(param.data(), grad.data(), m.data(), v.data(), n, s, pool);
       ref.step(grad, s);
@@ -101,7 +103,8 @@ TEST(SumOfSquares, AccurateOnRandomValues) {
     want += static_cast<long double>(v) * v;
   }
   // Sums of ~16384 double terms: relative error below 16384 * 2^-53.
-  EXPECT_NEAR(sum_of_squares(x.data(), n, pool), static_cast<double>(want), 2e-12 * static_cast<double>(want));
+  EXPECT_NEAR(sum_of_squares(x.data(), n, pool), static_cast<double>(want),
+              2e-12 * static_cast<double>(want));
 }
 
 TEST(ScaleInPlace, OneRoundedProduct) {

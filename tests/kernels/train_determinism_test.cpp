@@ -39,7 +39,8 @@ Floats run_everything(ThreadPool& pool) {
   const Floats table = random_floats(rng, vocab * width);
   Floats x(rows * width), dtable(vocab * width, 0.0f);
   embedding_forward(table.data(), tokens.data(), rows, width, x.data(), pool);
-  embedding_backward(tokens.data(), rows, width, random_floats(rng, rows * width).data(), dtable.data(), pool);
+  embedding_backward(tokens.data(), rows, width, random_floats(rng, rows * width).data(), dtable.data(),
+                     pool);
   keep(dtable);
 
   const Floats w = random_floats(rng, width);
@@ -64,7 +65,8 @@ Floats run_everything(ThreadPool& pool) {
   }
 
   const int64_t n = 2 * kElementChunk + 37;
-  const Floats gate = random_floats(rng, n, -6.0f, 6.0f), up = random_floats(rng, n), dh = random_floats(rng, n);
+  const Floats gate = random_floats(rng, n, -6.0f, 6.0f), up = random_floats(rng, n),
+               dh = random_floats(rng, n);
   Floats h(n), dgate(n), dup(n);
   swiglu_forward(gate.data(), up.data(), n, h.data(), pool);
   swiglu_backward(gate.data(), up.data(), dh.data(), n, dgate.data(), dup.data(), pool);
@@ -88,8 +90,8 @@ Floats run_everything(ThreadPool& pool) {
 
   Floats param = random_floats(rng, n), grad = random_floats(rng, n), m(n, 0.0f), vv(n, 0.0f);
   for (int64_t step = 1; step <= 2; ++step)
-    adamw_update(param.data(), grad.data(), m.data(), vv.data(), n, AdamWStep{1e-3, 0.9, 0.95, 1e-8, 0.1, step},
-                 pool);
+    adamw_update(param.data(), grad.data(), m.data(), vv.data(), n,
+                 AdamWStep{1e-3, 0.9, 0.95, 1e-8, 0.1, step}, pool);
   scale_in_place(param.data(), n, 0.75f, pool);
   const double norm = sum_of_squares(param.data(), n, pool);
   keep(param), keep(m), keep(vv);
@@ -110,7 +112,8 @@ TEST(TrainDeterminism, SumOfSquaresSameBitsForAnyPool) {
   ThreadPool one(1), two(2), three(3);
   const double want = sum_of_squares(x.data(), static_cast<int64_t>(x.size()), one);
   EXPECT_EQ(std::bit_cast<uint64_t>(want), std::bit_cast<uint64_t>(sum_of_squares(x.data(), x.size(), two)));
-  EXPECT_EQ(std::bit_cast<uint64_t>(want), std::bit_cast<uint64_t>(sum_of_squares(x.data(), x.size(), three)));
+  EXPECT_EQ(std::bit_cast<uint64_t>(want),
+            std::bit_cast<uint64_t>(sum_of_squares(x.data(), x.size(), three)));
 }
 
 // ---- the row kernels at every level ----
@@ -173,8 +176,7 @@ TEST(TrainDeterminism, SameBitsAtEveryIsaLevel) {
 double ulps(float got, double want) {
   const float nearest = static_cast<float>(want);
   if (std::isinf(nearest)) return std::isinf(got) ? 0 : 1e9;
-  const double ulp = nearest == 0 ? 0x1p-149
-                                  : std::max(0x1p-149, std::ldexp(1.0, std::ilogb(nearest) - 23));
+  const double ulp = nearest == 0 ? 0x1p-149 : std::max(0x1p-149, std::ldexp(1.0, std::ilogb(nearest) - 23));
   return std::abs(static_cast<double>(got) - want) / ulp;
 }
 

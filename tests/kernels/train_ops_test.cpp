@@ -5,6 +5,8 @@
 // a few hundred terms, whose error is below (terms * 2^-24) times the sum of the terms' magnitudes. The
 // checks bound the error by a multiple of the largest element (expect_near_all, expect_gradient), which
 // bounds every term here; the multiples leave about a factor 10 over the worst case of the shapes used.
+#include "ckernel/kernels/train_ops.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -16,7 +18,6 @@
 #include <vector>
 
 #include "ckernel/kernels/thread_pool.h"
-#include "ckernel/kernels/train_ops.h"
 #include "train_test_util.h"
 
 namespace ck::kernels::train {
@@ -58,7 +59,8 @@ TEST(TrainOps, EmbeddingRejectsNegativeTokens) {
   const std::vector<int32_t> tokens = {1, -1};
   std::vector<float> out(8);
   EXPECT_THROW(embedding_forward(table.data(), tokens.data(), 2, 4, out.data(), pool), std::invalid_argument);
-  EXPECT_THROW(embedding_backward(tokens.data(), 2, 4, table.data(), out.data(), pool), std::invalid_argument);
+  EXPECT_THROW(embedding_backward(tokens.data(), 2, 4, table.data(), out.data(), pool),
+               std::invalid_argument);
 }
 
 // ---- RMSNorm ----
@@ -103,10 +105,12 @@ TEST(TrainOps, RmsNormForwardAndGradients) {
       for (size_t i = 0; i < dw.size(); ++i) dw_added[i] = static_cast<float>(double(dw[i]) - double(dw0[i]));
       const Doubles dyd = to_double(dy), xd = to_double(x), wd = to_double(w);
       // 1e-4: the rounding of the accumulators (|dx0| up to 1 beside gradients of order 1) dominates.
-      expect_gradient([&](const Doubles& xv) { return weighted_sum(dyd, rms_norm_ref(xv, wd, rows, n, eps, nullptr)); },
-                      xd, dx_added, 1e-4, what + " dx", rng);
-      expect_gradient([&](const Doubles& wv) { return weighted_sum(dyd, rms_norm_ref(xd, wv, rows, n, eps, nullptr)); },
-                      wd, dw_added, 1e-4, what + " dw", rng);
+      expect_gradient(
+          [&](const Doubles& xv) { return weighted_sum(dyd, rms_norm_ref(xv, wd, rows, n, eps, nullptr)); },
+          xd, dx_added, 1e-4, what + " dx", rng);
+      expect_gradient(
+          [&](const Doubles& wv) { return weighted_sum(dyd, rms_norm_ref(xd, wv, rows, n, eps, nullptr)); },
+          wd, dw_added, 1e-4, what + " dw", rng);
     }
 }
 
@@ -196,7 +200,8 @@ TEST(TrainOps, RopeBothModesAndPartialRotation) {
         const Doubles dyd = to_double(dy);
         expect_gradient(
             [&](const Doubles& xv) {
-              return weighted_sum(dyd, rope_ref(xv, rows, n_heads, head_dim, n_dims, neox, base, freq_scale, seq, 1.0));
+              return weighted_sum(
+                  dyd, rope_ref(xv, rows, n_heads, head_dim, n_dims, neox, base, freq_scale, seq, 1.0));
             },
             to_double(x0), dx, 1e-6, what + " backward", rng);
       }
@@ -221,7 +226,8 @@ TEST(TrainOps, SwigluForwardAndGradients) {
     const Doubles gd = to_double(g), ud = to_double(u);
     const Doubles h_ref = swiglu_ref(gd, ud);
     // exp within 1 ulp, then four roundings: 6 ulp relative to each element.
-    for (int64_t i = 0; i < n; ++i) ASSERT_NEAR(h[i], h_ref[i], 6 * 0x1p-24 * std::abs(h_ref[i]) + 1e-38) << what;
+    for (int64_t i = 0; i < n; ++i)
+      ASSERT_NEAR(h[i], h_ref[i], 6 * 0x1p-24 * std::abs(h_ref[i]) + 1e-38) << what;
 
     const std::vector<float> dh = random_floats(rng, n);
     std::vector<float> dg(n), du(n);
@@ -278,8 +284,8 @@ TEST(TrainOps, AttentionForwardAndGradients) {
       {1, 16, 4, 1, 8}, {2, 17, 4, 2, 8}, {3, 6, 4, 1, 17}, {1, 17, 2, 2, 64},
   };
   for (const AttentionCase& c : cases) {
-    const AttentionShape s{c.batch, c.seq, c.n_head, c.n_head_kv, c.head_dim,
-                           1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+    const AttentionShape s{c.batch,     c.seq,      c.n_head,
+                           c.n_head_kv, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim))};
     const std::string what = "attention batch " + std::to_string(c.batch) + " seq " + std::to_string(c.seq) +
                              " heads " + std::to_string(c.n_head) + "/" + std::to_string(c.n_head_kv) +
                              " dim " + std::to_string(c.head_dim);
@@ -303,12 +309,15 @@ TEST(TrainOps, AttentionForwardAndGradients) {
                        dv.data(), pool);
     const Doubles doutd = to_double(dout);
     // The chain of dot products, softmax gradient and sums over up to 2 * 17 query rows: 1e-4.
-    expect_gradient([&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, x, kd, vd, nullptr)); },
-                    qd, dq, 1e-4, what + " dq", rng);
-    expect_gradient([&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, qd, x, vd, nullptr)); },
-                    kd, dk, 1e-4, what + " dk", rng);
-    expect_gradient([&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, qd, kd, x, nullptr)); },
-                    vd, dv, 1e-4, what + " dv", rng);
+    expect_gradient(
+        [&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, x, kd, vd, nullptr)); }, qd, dq,
+        1e-4, what + " dq", rng);
+    expect_gradient(
+        [&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, qd, x, vd, nullptr)); }, kd, dk,
+        1e-4, what + " dk", rng);
+    expect_gradient(
+        [&](const Doubles& x) { return weighted_sum(doutd, attention_ref(s, qd, kd, x, nullptr)); }, vd, dv,
+        1e-4, what + " dv", rng);
   }
 }
 
@@ -333,7 +342,8 @@ TEST(TrainOps, CrossEntropyLossAndGradient) {
   const float grad_scale = 0.25f;
   for (int64_t vocab : {1, 7, 16, 300, 4099})
     for (float spread : {1.0f, 30.0f}) {
-      const std::string what = "cross_entropy vocab " + std::to_string(vocab) + " spread " + std::to_string(spread);
+      const std::string what =
+          "cross_entropy vocab " + std::to_string(vocab) + " spread " + std::to_string(spread);
       const int64_t rows = 3;
       const std::vector<float> logits0 = random_floats(rng, rows * vocab, -spread, spread);
       std::vector<int32_t> targets(rows);
