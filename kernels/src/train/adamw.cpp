@@ -21,11 +21,12 @@ void adamw_update(float* param, const float* grad, float* m, float* v, int64_t n
   train::for_each_chunk(pool, n, train::kElementChunk, [&](int64_t begin, int64_t end) {
     for (int64_t i = begin; i < end; ++i) {
       const float g = grad[i];
-      const float p = param[i] * decay;                                // param.mul_(1 - lr * wd)
-      const float mi = m[i] * beta1 + one_minus_beta1 * g;             // exp_avg.mul_(b1).add_(g, 1 - b1)
-      const float vi = v[i] * beta2 + (one_minus_beta2 * g) * g;       // exp_avg_sq.mul_(b2).addcmul_(g, g, 1 - b2)
+      const float p = param[i] * decay;                     // param.mul_(1 - lr * wd)
+      const float mi = m[i] * beta1 + one_minus_beta1 * g;  // exp_avg.mul_(b1).add_(g, 1 - b1)
+      const float vi =
+          v[i] * beta2 + (one_minus_beta2 * g) * g;  // exp_avg_sq.mul_(b2).addcmul_(g, g, 1 - b2)
       const float denom = std::sqrt(vi) / bias_correction2_sqrt + eps;  // (v.sqrt() / bc2_sqrt).add_(eps)
-      param[i] = p + neg_step_size * (mi / denom);                     // param.addcdiv_(m, denom, -step_size)
+      param[i] = p + neg_step_size * (mi / denom);  // param.addcdiv_(m, denom, -step_size)
       m[i] = mi;
       v[i] = vi;
     }

@@ -43,7 +43,8 @@ void attention_backward(const AttentionShape& s, const float* q, const float* k,
       const int64_t b = item / s.n_head_kv, kvh = item % s.n_head_kv;
       const int64_t kv_offset = b * s.seq * kv_stride + kvh * d;
       for (int64_t j = 0; j < s.seq; ++j)
-        for (int64_t c = 0; c < d; ++c) dk[kv_offset + j * kv_stride + c] = dv[kv_offset + j * kv_stride + c] = 0;
+        for (int64_t c = 0; c < d; ++c)
+          dk[kv_offset + j * kv_stride + c] = dv[kv_offset + j * kv_stride + c] = 0;
       for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
         for (int64_t t = 0; t < s.seq; ++t) {
           const int64_t row = b * s.seq + t, n = t + 1;
@@ -57,7 +58,8 @@ void attention_backward(const AttentionShape& s, const float* q, const float* k,
           for (int64_t j = 0; j < n; ++j) mean += static_cast<double>(p[j]) * static_cast<double>(dp[j]);
           const float mean_f = static_cast<float>(mean);
           for (int64_t j = 0; j < n; ++j) ds[j] = (p[j] * (dp[j] - mean_f)) * s.scale;
-          kern.weighted_row_sum(ds.data(), k + kv_offset, kv_stride, n, d, false, dq + row * q_stride + h * d);
+          kern.weighted_row_sum(ds.data(), k + kv_offset, kv_stride, n, d, false,
+                                dq + row * q_stride + h * d);
           kern.add_scaled_to_rows(ds.data(), q_row, dk + kv_offset, kv_stride, n, d);
           kern.add_scaled_to_rows(p, dout_row, dv + kv_offset, kv_stride, n, d);
         }

@@ -16,7 +16,8 @@ void cross_entropy(float* logits, const int32_t* targets, int64_t rows, int64_t 
                                   " is outside the vocabulary of " + std::to_string(vocab));
   const TrainKernels& k = train_kernels();
   pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
-    for (int64_t r = begin; r < end; ++r) losses[r] = k.cross_entropy_row(logits + r * vocab, vocab, targets[r], grad_scale);
+    for (int64_t r = begin; r < end; ++r)
+      losses[r] = k.cross_entropy_row(logits + r * vocab, vocab, targets[r], grad_scale);
   });
 }
 

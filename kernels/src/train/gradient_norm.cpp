@@ -16,7 +16,8 @@ double sum_of_squares(const float* x, int64_t n, ThreadPool& pool) {
     double partial[kPartials] = {};
     int64_t i = begin;
     for (; i + kPartials <= end; i += kPartials)
-      for (int l = 0; l < kPartials; ++l) partial[l] += static_cast<double>(x[i + l]) * static_cast<double>(x[i + l]);
+      for (int l = 0; l < kPartials; ++l)
+        partial[l] += static_cast<double>(x[i + l]) * static_cast<double>(x[i + l]);
     for (int l = 0; i < end; ++i, ++l) partial[l] += static_cast<double>(x[i]) * static_cast<double>(x[i]);
     double sum = 0;
     for (double p : partial) sum += p;

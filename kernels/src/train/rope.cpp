@@ -48,9 +48,8 @@ void rope_table(int64_t n_dims, float freq_base, float freq_scale, int64_t n_pos
 
 void rope_forward(float* x, int64_t rows, int64_t n_heads, int64_t head_dim, const RopeTable& table,
                   ThreadPool& pool) {
-  pool.parallel_for(rows, [&](int64_t begin, int64_t end) {
-    rotate_rows(x, begin, end, n_heads, head_dim, table, 1.0f);
-  });
+  pool.parallel_for(
+      rows, [&](int64_t begin, int64_t end) { rotate_rows(x, begin, end, n_heads, head_dim, table, 1.0f); });
 }
 
 void rope_backward(float* dx, int64_t rows, int64_t n_heads, int64_t head_dim, const RopeTable& table,

@@ -41,7 +41,8 @@ struct Lanes {
     const __m512i n = _mm512_sub_epi32(_mm512_castps_si512(z), _mm512_set1_epi32(0x4B400000));
     const __m512i half = _mm512_srai_epi32(n, 1);
     const __m512i bias = _mm512_set1_epi32(127);
-    const Reg first = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(n, half), bias), 23));
+    const Reg first =
+        _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(_mm512_sub_epi32(n, half), bias), 23));
     const Reg second = _mm512_castsi512_ps(_mm512_slli_epi32(_mm512_add_epi32(half, bias), 23));
     return _mm512_mul_ps(_mm512_mul_ps(j, first), second);
   }

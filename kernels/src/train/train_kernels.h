@@ -15,7 +15,7 @@
 namespace ck::kernels::train {
 
 struct TrainKernels {
-  // y[i] = e^x[i] for i < n, within 1 ulp (see exp in train_simd.h). For tests and benchmarks.
+  // y[i] = e^x[i] for i < n, within 1.1 ulp (see exp in train_simd.h). For tests and benchmarks.
   void (*exp)(const float* x, float* y, int64_t n);
 
   // rstd = 1 / sqrt(mean(x^2) + eps) (the sum of squares in double), y = (x * rstd) * w; returns rstd.

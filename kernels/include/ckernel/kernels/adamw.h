@@ -20,7 +20,9 @@ struct AdamWStep {
 //   param *= 1 - lr * weight_decay
 //   m = beta1 * m + (1 - beta1) * grad;  v = beta2 * v + (1 - beta2) * grad * grad
 //   param -= (lr / (1 - beta1^step)) * m / (sqrt(v) / sqrt(1 - beta2^step) + eps)
-// with the scalars formed in double and applied in float, as PyTorch does.
+// with the scalars formed in double and applied in float, as PyTorch does. Every float operation rounds on
+// its own (PyTorch's vectorised kernels fuse some into FMAs), so results match PyTorch to a few ulp, not
+// bitwise.
 void adamw_update(float* param, const float* grad, float* m, float* v, int64_t n, const AdamWStep& s,
                   ThreadPool& pool);
 

@@ -8,6 +8,12 @@
 //   residual stream's gradient, as a pre-norm block needs).
 // - Every op splits its work so that each output element is computed by the same code in the same order
 //   whatever the pool size: results are bitwise identical for any thread count.
+// - They are also identical at every instruction-set level (CK_ISA): the SIMD code of each level and the
+//   scalar fallback share one implementation with the same lanes, reduction trees and FMAs, and one exp
+//   (at most 1.02 ulp from e^x). They are not bitwise those of PyTorch or of the inference ops (ops.h).
+// - Preconditions are the caller's (sizes >= 0, buffers of the sizes named, no aliasing unless stated);
+//   only indices that would touch memory out of bounds are checked, and throw std::invalid_argument
+//   before anything is written.
 #pragma once
 
 #include <cstdint>
@@ -17,7 +23,8 @@
 namespace ck::kernels::train {
 
 // ---- embedding ----
-// out[r] = table[tokens[r]] for r < rows (dim floats per row).
+// out[r] = table[tokens[r]] for r < rows (dim floats per row). Tokens must be in [0, table rows); the
+// table's row count is not passed, so only negative tokens throw (both functions).
 void embedding_forward(const float* table, const int32_t* tokens, int64_t rows, int64_t dim, float* out,
                        ThreadPool& pool);
 // dtable[tokens[r]] += dout[r], summed in row order for every table row.
@@ -41,6 +48,7 @@ void bias_backward(const float* dy, int64_t rows, int64_t n, float* dbias, Threa
 // ---- rotary position embedding ----
 // Pair i of a head (i < n_dims/2) turns by angle pos * freq_scale * freq_base^(-2i/n_dims); llama pairs
 // adjacent elements (2i, 2i+1), NeoX (qwen2) pairs (i, i + n_dims/2); elements from n_dims on are left.
+// n_dims is even and at most head_dim.
 struct RopeTable {
   int64_t n_dims;
   bool neox;
@@ -69,7 +77,8 @@ void add_into(float* y, const float* x, int64_t n, ThreadPool& pool);
 
 // ---- causal self-attention with grouped-query heads ----
 // q, out: rows of n_head * head_dim; k, v: rows of n_head_kv * head_dim (rows = batch * seq). Query head h
-// uses kv head h / (n_head / n_head_kv), as llama.cpp and PyTorch's repeat_interleave do.
+// uses kv head h / (n_head / n_head_kv), as llama.cpp and PyTorch's repeat_interleave do; n_head is a
+// multiple of n_head_kv.
 struct AttentionShape {
   int64_t batch, seq, n_head, n_head_kv, head_dim;
   float scale;  // usually 1 / sqrt(head_dim)
@@ -79,7 +88,8 @@ int64_t attention_probs_size(const AttentionShape& s);
 // out = softmax(q k^T * scale + causal mask) v; probs keeps the softmax weights for the backward pass.
 void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v, float* probs,
                        float* out, ThreadPool& pool);
-// dq, dk, dv (overwritten) from dout and the saved probs.
+// dq, dk, dv (overwritten) from dout and the saved probs. Split among threads by (sequence, kv head), so
+// that each dk/dv row is summed in a fixed order: batch * n_head_kv must reach the thread count to use them.
 void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                         const float* probs, const float* dout, float* dq, float* dk, float* dv,
                         ThreadPool& pool);
@@ -88,7 +98,8 @@ void attention_backward(const AttentionShape& s, const float* q, const float* k,
 // For each row r: losses[r] = logsumexp(logits[r]) - logits[r][targets[r]]. When grad_scale != 0 the logits
 // are then overwritten by grad_scale * (softmax(logits[r]) - onehot(targets[r])), the gradient of
 // grad_scale * sum(losses), so that the probabilities are never stored beside the logits. Targets must be
-// in [0, vocab).
+// in [0, vocab) (else std::invalid_argument) and logits finite; any magnitude is fine (the maximum is
+// subtracted before exp, and the loss is max - logit[target] + log(sum) in double).
 void cross_entropy(float* logits, const int32_t* targets, int64_t rows, int64_t vocab, float grad_scale,
                    float* losses, ThreadPool& pool);
 
