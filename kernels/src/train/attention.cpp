@@ -1,30 +1,62 @@
-// Causal grouped-query attention, forward and backward, one query row at a time with the SIMD row kernels
-// (train_kernels.h). Query head h reads kv head h / (n_head / n_head_kv).
+// Causal grouped-query attention, forward and backward, per (sequence, head) as matrix products of
+// sgemm_serial, which run several times faster than row-at-a-time loops even though they compute the
+// masked upper triangle too (2x the causal work): the masked softmax weights are exactly 0, and the
+// products' sequential FMA chains add 0 * x as an exact no-op, so the results are those of the causal sums.
+// Query head h reads kv head h / (n_head / n_head_kv).
+#include <algorithm>
 #include <vector>
 
+#include "ckernel/kernels/sgemm.h"
 #include "ckernel/kernels/train_ops.h"
 #include "train_kernels.h"
 
 namespace ck::kernels::train {
+namespace {
+
+// A thread's T x T scores and its packing buffers, kept between calls (pool workers live long).
+struct AttentionScratch {
+  std::vector<float> scores;
+  SgemmScratch gemm;
+};
+
+AttentionScratch& thread_scratch(int64_t seq) {
+  thread_local AttentionScratch scratch;
+  scratch.scores.resize(static_cast<size_t>(seq * seq));
+  return scratch;
+}
+
+}  // namespace
 
 int64_t attention_probs_size(const AttentionShape& s) { return s.batch * s.n_head * s.seq * s.seq; }
 
 void attention_forward(const AttentionShape& s, const float* q, const float* k, const float* v, float* probs,
                        float* out, ThreadPool& pool) {
   const TrainKernels& kern = train_kernels();
-  const int64_t d = s.head_dim, group = s.n_head / s.n_head_kv;
+  const int64_t d = s.head_dim, group = s.n_head / s.n_head_kv, T = s.seq;
   const int64_t q_stride = s.n_head * d, kv_stride = s.n_head_kv * d;
-  // One item per query row (b, h, t); every row is computed whole by one thread.
-  pool.parallel_for(s.batch * s.n_head * s.seq, [&](int64_t begin, int64_t end) {
+  // One item per (sequence, head), computed whole by one thread.
+  pool.parallel_for(s.batch * s.n_head, [&](int64_t begin, int64_t end) {
+    AttentionScratch& scratch = thread_scratch(T);
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t t = item % s.seq, bh = item / s.seq, h = bh % s.n_head, b = bh / s.n_head;
-      const int64_t kv_offset = b * s.seq * kv_stride + (h / group) * d;
-      const int64_t row = b * s.seq + t;
-      float* p = probs + item * s.seq;
-      kern.row_dots(q + row * q_stride + h * d, k + kv_offset, kv_stride, t + 1, d, s.scale, p);
-      kern.softmax(p, t + 1);
-      for (int64_t j = t + 1; j < s.seq; ++j) p[j] = 0.0f;  // masked: keeps the saved buffer defined
-      kern.weighted_row_sum(p, v + kv_offset, kv_stride, t + 1, d, false, out + row * q_stride + h * d);
+      const int64_t b = item / s.n_head, h = item % s.n_head;
+      const float* q_bh = q + b * T * q_stride + h * d;
+      const float* k_bg = k + b * T * kv_stride + (h / group) * d;
+      const float* v_bg = v + b * T * kv_stride + (h / group) * d;
+      float* p = probs + item * T * T;
+      // scores = q k^T (all T x T; only the lower triangle is used)
+      sgemm_serial({Transpose::no, Transpose::yes, T, T, d, q_bh, q_stride, k_bg, kv_stride, scratch.scores.data(), T,
+                    false},
+                   scratch.gemm);
+      for (int64_t t = 0; t < T; ++t) {
+        float* row = p + t * T;
+        const float* scores = scratch.scores.data() + t * T;
+        for (int64_t j = 0; j <= t; ++j) row[j] = scores[j] * s.scale;
+        kern.softmax(row, t + 1);
+        std::fill(row + t + 1, row + T, 0.0f);  // masked: weight 0
+      }
+      sgemm_serial({Transpose::no, Transpose::no, T, d, T, p, T, v_bg, kv_stride, out + b * T * q_stride + h * d,
+                    q_stride, false},
+                   scratch.gemm);
     }
   });
 }
@@ -32,37 +64,48 @@ void attention_forward(const AttentionShape& s, const float* q, const float* k, 
 void attention_backward(const AttentionShape& s, const float* q, const float* k, const float* v,
                         const float* probs, const float* dout, float* dq, float* dk, float* dv,
                         ThreadPool& pool) {
-  const TrainKernels& kern = train_kernels();
-  const int64_t d = s.head_dim, group = s.n_head / s.n_head_kv;
+  const int64_t d = s.head_dim, group = s.n_head / s.n_head_kv, T = s.seq;
   const int64_t q_stride = s.n_head * d, kv_stride = s.n_head_kv * d;
   // One item per (sequence, kv head): the dk and dv rows of a kv head collect the contributions of all its
-  // query heads, in head order and then query order, without another thread touching them.
+  // query heads, in head order, without another thread touching them.
   pool.parallel_for(s.batch * s.n_head_kv, [&](int64_t begin, int64_t end) {
-    std::vector<float> dp(static_cast<size_t>(s.seq)), ds(static_cast<size_t>(s.seq));
+    AttentionScratch& scratch = thread_scratch(T);
+    float* ds = scratch.scores.data();
     for (int64_t item = begin; item < end; ++item) {
-      const int64_t b = item / s.n_head_kv, kvh = item % s.n_head_kv;
-      const int64_t kv_offset = b * s.seq * kv_stride + kvh * d;
-      for (int64_t j = 0; j < s.seq; ++j)
-        for (int64_t c = 0; c < d; ++c)
-          dk[kv_offset + j * kv_stride + c] = dv[kv_offset + j * kv_stride + c] = 0;
-      for (int64_t h = kvh * group; h < (kvh + 1) * group; ++h)
-        for (int64_t t = 0; t < s.seq; ++t) {
-          const int64_t row = b * s.seq + t, n = t + 1;
-          const float* p = probs + ((b * s.n_head + h) * s.seq + t) * s.seq;
-          const float* dout_row = dout + row * q_stride + h * d;
-          const float* q_row = q + row * q_stride + h * d;
-          // dp_j = dout . v_j; the softmax's gradient ds_j = p_j (dp_j - sum_i p_i dp_i), times the scale
-          // that multiplied the scores.
-          kern.row_dots(dout_row, v + kv_offset, kv_stride, n, d, 1.0f, dp.data());
+      const int64_t b = item / s.n_head_kv, g = item % s.n_head_kv;
+      const float* k_bg = k + b * T * kv_stride + g * d;
+      const float* v_bg = v + b * T * kv_stride + g * d;
+      float* dk_bg = dk + b * T * kv_stride + g * d;
+      float* dv_bg = dv + b * T * kv_stride + g * d;
+      for (int64_t j = 0; j < T; ++j) {
+        std::fill_n(dk_bg + j * kv_stride, d, 0.0f);
+        std::fill_n(dv_bg + j * kv_stride, d, 0.0f);
+      }
+      for (int64_t h = g * group; h < (g + 1) * group; ++h) {
+        const float* q_bh = q + b * T * q_stride + h * d;
+        const float* dout_bh = dout + b * T * q_stride + h * d;
+        const float* p = probs + (b * s.n_head + h) * T * T;
+        // dp = dout v^T; the softmax's gradient ds_j = p_j (dp_j - sum_i p_i dp_i), times the scale that
+        // multiplied the scores; 0 where masked.
+        sgemm_serial({Transpose::no, Transpose::yes, T, T, d, dout_bh, q_stride, v_bg, kv_stride, ds, T, false},
+                     scratch.gemm);
+        for (int64_t t = 0; t < T; ++t) {
+          const float* pr = p + t * T;
+          float* row = ds + t * T;
           double mean = 0;
-          for (int64_t j = 0; j < n; ++j) mean += static_cast<double>(p[j]) * static_cast<double>(dp[j]);
-          const float mean_f = static_cast<float>(mean);
-          for (int64_t j = 0; j < n; ++j) ds[j] = (p[j] * (dp[j] - mean_f)) * s.scale;
-          kern.weighted_row_sum(ds.data(), k + kv_offset, kv_stride, n, d, false,
-                                dq + row * q_stride + h * d);
-          kern.add_scaled_to_rows(ds.data(), q_row, dk + kv_offset, kv_stride, n, d);
-          kern.add_scaled_to_rows(p, dout_row, dv + kv_offset, kv_stride, n, d);
+          for (int64_t j = 0; j <= t; ++j) mean += static_cast<double>(pr[j]) * static_cast<double>(row[j]);
+          const auto mean_f = static_cast<float>(mean);
+          for (int64_t j = 0; j <= t; ++j) row[j] = (pr[j] * (row[j] - mean_f)) * s.scale;
+          std::fill(row + t + 1, row + T, 0.0f);
         }
+        sgemm_serial({Transpose::no, Transpose::no, T, d, T, ds, T, k_bg, kv_stride, dq + b * T * q_stride + h * d,
+                      q_stride, false},
+                     scratch.gemm);
+        sgemm_serial({Transpose::yes, Transpose::no, T, d, T, ds, T, q_bh, q_stride, dk_bg, kv_stride, true},
+                     scratch.gemm);
+        sgemm_serial({Transpose::yes, Transpose::no, T, d, T, p, T, dout_bh, q_stride, dv_bg, kv_stride, true},
+                     scratch.gemm);
+      }
     }
   });
 }
