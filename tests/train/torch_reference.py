@@ -7,6 +7,11 @@ fixed batch of tokens, and what PyTorch computes from them twice, in float64 (`r
 and the weights after them. The C++ tests compare ckernel against ref64; how far ref32 is from ref64 says
 how much fp32 rounding alone moves each result, which is what their tolerances are derived from.
 
+One float32 run is one sample of that rounding: where a result is ill-conditioned it may land unusually
+close to float64 by luck. So the file also holds, per result, the errors of an ensemble of float32 runs
+(`ens32.*`) on permuted copies of the model: the hidden, feed-forward, head and vocabulary axes and the
+batch rows reordered, which computes the same function with other summation orders (see `permuted`).
+
     /usr/bin/python3 tests/train/torch_reference.py --out tests/data/train
     /usr/bin/python3 tests/train/torch_reference.py --out BUILD_DIR --check tests/data/train   # ctest
 
@@ -40,6 +45,7 @@ import gguf_writer as gg  # noqa: E402
 
 BATCH, SEQ = 2, 8
 STEPS = 10
+ENSEMBLE = 16  # permuted float32 runs per configuration (ens32.*)
 INIT_STD = 0.3  # GPT-2's 0.02 would make these tiny models' gradients tiny; 0.3 keeps them O(1e-2..1)
 ADAMW = dict(lr=1e-2, beta1=0.9, beta2=0.95, eps=1e-8, weight_decay=0.1)
 
@@ -225,6 +231,56 @@ def train(c, init, tokens, dtype):
     return out
 
 
+# ---- the float32 ensemble: the same function, other summation orders ----
+
+def permuted(c, init, tokens, gen):
+    """A copy of the model with its axes reordered, and the map of its results back to the original's.
+
+    The hidden axis (n_embd), the feed-forward axis, the vocabulary (token ids relabelled), the kv heads (each
+    with its query heads, themselves reordered within the group) and the batch rows are permuted at random.
+    Every result is then mathematically identical to the original's after the inverse permutation, but every
+    product, norm and gradient sum over those axes adds its terms in another order (the head dimension, with
+    its RoPE pairs, and the positions keep theirs)."""
+    perm = lambda n: torch.randperm(n, generator=gen)  # noqa: E731
+    hd, group = c.head_dim, c.n_head // c.n_head_kv
+    pd, pf, pv, pkv = perm(c.n_embd), perm(c.n_ff), perm(c.n_vocab), perm(c.n_head_kv)
+    heads_q = torch.cat([kv * group + perm(group) for kv in pkv.tolist()])
+    rows_q = (heads_q[:, None] * hd + torch.arange(hd)).reshape(-1)
+    rows_kv = (pkv[:, None] * hd + torch.arange(hd)).reshape(-1)
+    flip = bool(torch.randint(0, 2, (1,), generator=gen))
+    index = {}  # new tensor[i, j] = old tensor[index[0][i], index[1][j]]
+    for name in init:
+        kind = name.split(".")[-2]
+        if name.endswith(".bias"):
+            index[name] = (rows_q if kind == "attn_q" else rows_kv,)
+        elif name.endswith("norm.weight"):
+            index[name] = (pd,)
+        else:
+            index[name] = {"token_embd": (pv, pd), "output": (pv, pd), "attn_q": (rows_q, pd),
+                           "attn_k": (rows_kv, pd), "attn_v": (rows_kv, pd), "attn_output": (pd, rows_q),
+                           "ffn_gate": (pf, pd), "ffn_up": (pf, pd), "ffn_down": (pd, pf)}[kind]
+    new_init = {n: t[index[n][0]] if len(index[n]) == 1 else t[index[n][0]][:, index[n][1]] for n, t in init.items()}
+    new_tokens = torch.argsort(pv)[tokens.long()].to(tokens.dtype)  # old id j is new id argsort(pv)[j]
+    if flip:
+        new_tokens = new_tokens.flip(0)
+
+    def back(key, t):
+        if key.startswith(("grad.", "step10.")):
+            i = index[key.split(".", 1)[1]]
+            out = torch.empty_like(t)
+            if len(i) == 1:
+                out[i[0]] = t
+            else:
+                out[i[0][:, None], i[1][None, :]] = t
+            return out
+        if key == "logits":  # [B, T, V]
+            t = t[:, :, torch.argsort(pv)]
+            return t.flip(0) if flip else t
+        return t  # loss, losses10: scalars of the whole batch
+
+    return new_init, new_tokens, back
+
+
 def build(c):
     """The GGUF file for one configuration, and the ref32-vs-ref64 relative differences."""
     gen = torch.Generator().manual_seed(c.seed)
@@ -232,6 +288,13 @@ def build(c):
     tokens = torch.randint(0, c.n_vocab, (BATCH, SEQ + 1), generator=gen, dtype=torch.int32)
     ref64 = train(c, init, tokens, torch.float64)
     ref32 = train(c, init, tokens, torch.float32)
+    # ens[key][i] = max|result of permuted float32 run i - ref64|, after mapping the result back.
+    ens = {key: [] for key in ref64}
+    for _ in range(ENSEMBLE):
+        p_init, p_tokens, back = permuted(c, init, tokens, gen)
+        run = train(c, p_init, p_tokens, torch.float32)
+        for key, t64 in ref64.items():
+            ens[key].append((back(key, run[key]).double() - t64).abs().max().item())
 
     w = gg.GGUFWriter()
     w.add("ref.architecture", gg.STRING, c.arch)
@@ -256,16 +319,26 @@ def build(c):
     for prefix, ref in (("ref64", ref64), ("ref32", ref32)):
         for key, t in ref.items():
             w.add_tensor(f"{prefix}.{key}", t.to(torch.float32).numpy())
+    for key, errors in ens.items():
+        w.add_tensor(f"ens32.{key}", np.array(errors, dtype=np.float32))
 
-    rel = {}
+    rel, ens_rel = {}, {}
     for key, t64 in ref64.items():
         scale = t64.abs().max().item()
         rel[key] = (ref32[key].double() - t64).abs().max().item() / scale if scale else 0.0
-    return w, rel
+        ens_rel[key] = max(ens[key]) / scale if scale else 0.0
+    return w, (rel, ens_rel)
 
 
 def tables(results):
-    """Markdown tables of max|ref32 - ref64| / max|ref64| per result and configuration (columns)."""
+    """Markdown tables of max|ref32 - ref64| / max|ref64| per result and configuration (columns), then the
+    same of the ensemble's largest error, max over i of ens32[i] / max|ref64|."""
+    return (_tables([(c, rel) for c, (rel, _) in results]) +
+            "\nThe float32 ensemble (largest of the 16 permuted runs' errors):\n\n" +
+            _tables([(c, ens) for c, (_, ens) in results]))
+
+
+def _tables(results):
     head = "| | " + " | ".join(c.name for c, _ in results) + " |\n|---" + "|---" * len(results) + "|\n"
     row = lambda label, key: (f"| {label} | " + " | ".join(  # noqa: E731
         f"{rel[key]:.1e}" if key in rel else "-" for _, rel in results) + " |\n")

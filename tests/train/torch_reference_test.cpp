@@ -2,19 +2,40 @@
 // every parameter's gradient, and the losses and weights of 10 AdamW steps, for tiny llama and qwen2
 // configurations (GQA or not, tied or untied, NeoX or adjacent-pair RoPE, partial RoPE).
 //
-// Tolerances. Each reference is stored twice: torch in float64 (ref64, the truth up to a final rounding)
-// and torch in float32 (ref32). ref32's distance from ref64 shows what float32 arithmetic costs on these
-// exact computations; ckernel computes in float32 too, with other summation orders (sequential FMA chains
-// in the products, double sums in the norms), so its error is of the same kind and size. A tensor passes
-// when max|ckernel - ref64| <= kFactor * max|ref32 - ref64| + kFloor * max|ref64|: kFactor = 8 leaves room
-// for a different but equally valid order of the sums (errors of a sum of n terms grow like sqrt(n) to n
-// eps, and the orders differ), kFloor = 4e-7 (about 3 float32 ulps of the largest element) for tensors
-// where torch's float32 happened to round almost exactly. llm.c checks its gradients against PyTorch at an
-// absolute 1e-2 or so; these bounds are 3 to 4 orders of magnitude tighter.
+// Tolerances. Each reference is stored in float64 (ref64, the truth up to a final rounding) and in float32,
+// as torch's own float32 run (ref32) and as the errors of an ensemble of 16 float32 runs on permuted copies
+// of the model (ens32: hidden, feed-forward, head and vocabulary axes and batch rows reordered; the same
+// function with other summation orders, see torch_reference.py). ckernel computes in float32 with its own
+// orders (one sequential FMA chain per sgemm output, double sums in the norms), so its error is a draw from
+// the same kind of distribution. A tensor passes when
+//
+//   max|ckernel - ref64| <= kFactor * float32_error + kFloor * max|ref64|,
+//   float32_error = the largest of max|ref32 - ref64| and the 16 ensemble errors.
+//
+// Why the ensemble, not ref32 alone: a single float32 run is one sample, and where a result is
+// ill-conditioned the sample can be lucky. In llama-tied, one query row of layer 0 (sequence 1, position
+// 6, head 2; softmax probabilities 0.65 / 0.22 / 0.11 over three keys) has a Jacobian of
+// grad.token_embd with respect to its 8 components whose largest singular value is 133, against a median
+// of 0.16 over the other rows. Rounding that row's q (an error vector of norm 3e-7 to 5e-7, about half an
+// ulp per element) moves grad.token_embd (largest value 4.1) by up to 133 * 5e-7 = 7e-5, depending on
+// how the error vector projects onto that one direction: torch32's projects at cos 0.1 (ref32 within
+// 2.2e-7 relative of ref64), ckernel's at 0.66 (1.0e-5 relative; injected into a float64 run, ckernel's
+// rounding of that row's q, keys and probabilities makes 85% of its error at the worst element). The 16
+// permuted float32 runs reach 4.3e-6. Against ref32 alone ckernel looked 47x worse; against the
+// ensemble it is 2.3x, and at most 2.7x on any tensor of the five configurations.
+// kFactor = 4 leaves 1.5x room above that: ckernel's sgemm chains round about twice as much per product
+// as OpenBLAS's kernel on these shapes (measured in llama-tied), and its draw in a sensitive direction may
+// land beyond the worst of 17 samples. kFloor = 4e-7 (about 3 float32 ulps of the largest element) for
+// tensors where every float32 run happened to round almost exactly. llm.c checks its gradients against
+// PyTorch at an absolute 1e-2 or so; these bounds are 3 to 4 orders of magnitude tighter.
+//
+// CK_TORCH_REFERENCE_REPORT=1 prints, per tensor, ckernel's error over float32's and over torch32's.
 #include <gtest/gtest.h>
 
 #include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <string>
@@ -27,7 +48,7 @@
 namespace ck::train {
 namespace {
 
-constexpr double kFactor = 8.0;
+constexpr double kFactor = 4.0;
 constexpr double kFloor = 4e-7;
 
 struct Reference {
@@ -81,9 +102,10 @@ ParameterBuffer initial_parameters(const Reference& r, const ParameterLayout& la
   return p;
 }
 
-// Compares one tensor as the file comment says; returns the error ratio for the report.
+// Compares one tensor as the file comment says.
 void expect_close(const Reference& r, const std::string& what, std::span<const float> ours) {
   std::span<const float> ref64 = r.tensor("ref64." + what), ref32 = r.tensor("ref32." + what);
+  std::span<const float> ensemble = r.tensor("ens32." + what);
   ASSERT_EQ(ours.size(), ref64.size()) << what;
   double ref_max = 0, torch32_error = 0, our_error = 0;
   size_t worst = 0;
@@ -93,11 +115,16 @@ void expect_close(const Reference& r, const std::string& what, std::span<const f
     const double e = std::fabs(double(ours[i]) - ref64[i]);
     if (e > our_error) our_error = e, worst = i;
   }
-  const double bound = kFactor * torch32_error + kFloor * ref_max;
+  double float32_error = torch32_error;
+  for (float e : ensemble) float32_error = std::max(float32_error, double(e));
+  const double bound = kFactor * float32_error + kFloor * ref_max;
+  if (std::getenv("CK_TORCH_REFERENCE_REPORT") != nullptr)
+    std::printf("%-20s %-40s ckernel/float32 %6.2f  ckernel/torch32 %6.1f\n", r.config.name.c_str(), what.c_str(),
+                our_error / float32_error, our_error / torch32_error);
   EXPECT_LE(our_error, bound) << r.config.name << " " << what << ": max |ckernel - torch64| " << our_error
                               << " at element " << worst << " (ckernel " << ours[worst] << ", torch64 "
-                              << ref64[worst] << "), torch32's error " << torch32_error << ", largest value "
-                              << ref_max;
+                              << ref64[worst] << "), float32's error " << float32_error << " (torch32's "
+                              << torch32_error << "), largest value " << ref_max;
 }
 
 class TorchReference : public ::testing::TestWithParam<std::string> {};
