@@ -5,6 +5,8 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/engine/memory.h"
+
 #include "ckernel/kernels/sgemm.h"
 #include "ckernel/kernels/train_ops.h"
 
@@ -15,7 +17,19 @@ using kernels::Transpose;
 
 namespace {
 
-using Floats = std::vector<float>;
+// Activations from the engine's BufferAllocator: a tenant's training gets its memory where its slice
+// says (its NUMA node, huge pages), as a session's KV cache does.
+class Floats {
+ public:
+  void allocate(BufferAllocator& memory, size_t n) { buffer_ = std::make_unique<TypedBuffer<float>>(memory, n); }
+  float* data() const { return buffer_ ? buffer_->data() : nullptr; }
+  size_t size() const { return buffer_ ? buffer_->size() : 0; }
+  float* begin() const { return data(); }
+  float* end() const { return data() + size(); }
+
+ private:
+  std::unique_ptr<TypedBuffer<float>> buffer_;
+};
 
 // The three products of a linear layer y = x W^T (W: `out` rows of `in`), over `rows` tokens.
 struct Linear {
@@ -58,7 +72,7 @@ struct Backprop::Activations {
   kernels::SgemmScratch gemm;
 };
 
-Backprop::Backprop(const ModelConfig& config, int64_t batch, int64_t context)
+Backprop::Backprop(const ModelConfig& config, int64_t batch, int64_t context, BufferAllocator& memory)
     : config_(config), layout_(config), batch_(batch), context_(context), a_(std::make_unique<Activations>()) {
   check_trainable(config);
   if (batch <= 0 || context <= 0) throw TrainError("batch and context must be positive");
@@ -69,20 +83,21 @@ Backprop::Backprop(const ModelConfig& config, int64_t batch, int64_t context)
   const ops::AttentionShape shape{batch, context, c.n_head, c.n_head_kv, c.head_dim, 1.0f};
   const auto probs = static_cast<size_t>(ops::attention_probs_size(shape));
   Activations& a = *a_;
-  a.residual.assign(static_cast<size_t>(c.n_layer) + 1, Floats(n * d));
+  a.residual.resize(static_cast<size_t>(c.n_layer) + 1);
+  for (Floats& r : a.residual) r.allocate(memory, n * d);
   a.layers.resize(static_cast<size_t>(c.n_layer));
   for (Activations::Layer& l : a.layers) {
-    l.attn_normed.resize(n * d), l.attn_rstd.resize(n), l.q.resize(n * q_dim), l.k.resize(n * kv_dim);
-    l.v.resize(n * kv_dim), l.probs.resize(probs), l.attn_out.resize(n * q_dim), l.x_mid.resize(n * d);
-    l.ffn_normed.resize(n * d), l.ffn_rstd.resize(n), l.gate.resize(n * f), l.up.resize(n * f), l.h.resize(n * f);
+    l.attn_normed.allocate(memory, n * d), l.attn_rstd.allocate(memory, n), l.q.allocate(memory, n * q_dim), l.k.allocate(memory, n * kv_dim);
+    l.v.allocate(memory, n * kv_dim), l.probs.allocate(memory, probs), l.attn_out.allocate(memory, n * q_dim), l.x_mid.allocate(memory, n * d);
+    l.ffn_normed.allocate(memory, n * d), l.ffn_rstd.allocate(memory, n), l.gate.allocate(memory, n * f), l.up.allocate(memory, n * f), l.h.allocate(memory, n * f);
   }
-  a.out_normed.resize(n * d), a.out_rstd.resize(n), a.logits.resize(n * static_cast<size_t>(c.n_vocab));
-  a.losses.resize(n), a.inputs.resize(n), a.targets.resize(n);
-  a.rope_cos_sin.resize(static_cast<size_t>(context * c.rope.n_dims));
+  a.out_normed.allocate(memory, n * d), a.out_rstd.allocate(memory, n), a.logits.allocate(memory, n * static_cast<size_t>(c.n_vocab));
+  a.losses.allocate(memory, n), a.inputs.resize(n), a.targets.resize(n);
+  a.rope_cos_sin.allocate(memory, static_cast<size_t>(context * c.rope.n_dims));
   ops::rope_table(c.rope.n_dims, c.rope.freq_base, c.rope.freq_scale, context, a.rope_cos_sin.data());
-  a.d_residual.resize(n * d), a.d_normed.resize(n * d), a.d_h.resize(n * f), a.d_gate.resize(n * f);
-  a.d_up.resize(n * f), a.d_attn.resize(n * q_dim), a.d_q.resize(n * q_dim), a.d_k.resize(n * kv_dim);
-  a.d_v.resize(n * kv_dim);
+  a.d_residual.allocate(memory, n * d), a.d_normed.allocate(memory, n * d), a.d_h.allocate(memory, n * f), a.d_gate.allocate(memory, n * f);
+  a.d_up.allocate(memory, n * f), a.d_attn.allocate(memory, n * q_dim), a.d_q.allocate(memory, n * q_dim), a.d_k.allocate(memory, n * kv_dim);
+  a.d_v.allocate(memory, n * kv_dim);
 }
 
 Backprop::~Backprop() = default;
@@ -140,7 +155,7 @@ double Backprop::cross_entropy(float grad_scale, int64_t rows_used, kernels::Thr
   ops::cross_entropy(a.logits.data(), a.targets.data(), rows, config_.n_vocab, grad_scale, a.losses.data(), pool);
   const int64_t counted = rows_used * context_;
   double sum = 0;  // in row order: the same for any thread count
-  for (int64_t i = 0; i < counted; ++i) sum += a.losses[static_cast<size_t>(i)];
+  for (int64_t i = 0; i < counted; ++i) sum += a.losses.data()[i];
   return sum / static_cast<double>(counted);
 }
 

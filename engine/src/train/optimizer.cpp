@@ -24,8 +24,8 @@ double LearningRateSchedule::at(int64_t step) const {
   return min_lr + 0.5 * (lr - min_lr) * (1.0 + std::cos(std::numbers::pi * progress));
 }
 
-AdamW::AdamW(const ParameterLayout& layout, const AdamWOptions& options)
-    : layout_(layout), options_(options), m_(layout.total()), v_(layout.total()) {}
+AdamW::AdamW(const ParameterLayout& layout, const AdamWOptions& options, BufferAllocator& memory)
+    : layout_(layout), options_(options), m_(layout.total(), memory), v_(layout.total(), memory) {}
 
 void AdamW::update(ParameterBuffer& parameters, const ParameterBuffer& gradients, double lr,
                    kernels::ThreadPool& pool) {

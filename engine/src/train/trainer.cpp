@@ -32,9 +32,10 @@ Trainer::Trainer(const ModelConfig& config, ParameterBuffer parameters, const Tr
       options_(checked(config, options)),
       pool_(options.threads),
       parameters_(std::move(parameters)),
-      gradients_(layout_.total()),
-      optimizer_(layout_, options.adamw),
-      backprop_(config, options.batch, options.context),
+      memory_(options.allocator ? options.allocator : default_buffer_allocator()),
+      gradients_(layout_.total(), *memory_),
+      optimizer_(layout_, options.adamw, *memory_),
+      backprop_(config, options.batch, options.context, *memory_),
       tokens_(static_cast<size_t>(options.batch * (options.context + 1))) {
   if (parameters_.size() != layout_.total()) throw TrainError("the parameters do not fit the model's layout");
 }

@@ -7,6 +7,7 @@
 #include <memory>
 #include <span>
 
+#include "ckernel/engine/memory.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/train/parameters.h"
 #include "ckernel/kernels/thread_pool.h"
@@ -15,8 +16,10 @@ namespace ck::train {
 
 class Backprop {
  public:
-  // Sequences of `context` predicted tokens, `batch` of them per micro-batch.
-  Backprop(const ModelConfig& config, int64_t batch, int64_t context);
+  // Sequences of `context` predicted tokens, `batch` of them per micro-batch; the activations come from
+  // `memory`.
+  Backprop(const ModelConfig& config, int64_t batch, int64_t context,
+           BufferAllocator& memory = *default_buffer_allocator());
   ~Backprop();
   Backprop(const Backprop&) = delete;
   Backprop& operator=(const Backprop&) = delete;

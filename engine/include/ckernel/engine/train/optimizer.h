@@ -37,7 +37,9 @@ struct LearningRateSchedule {
 
 class AdamW {
  public:
-  AdamW(const ParameterLayout& layout, const AdamWOptions& options);
+  // The moments come from `memory`.
+  AdamW(const ParameterLayout& layout, const AdamWOptions& options,
+        BufferAllocator& memory = *default_buffer_allocator());
 
   const AdamWOptions& options() const { return options_; }
   int64_t step() const { return step_; }

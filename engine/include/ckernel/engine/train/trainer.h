@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <span>
 
 #include "ckernel/engine/model.h"
@@ -23,6 +24,8 @@ struct TrainOptions {
   LearningRateSchedule schedule;
   double clip = 1.0;  // maximum global gradient norm; 0: no clipping
   int threads = 1;
+  // Where parameters, gradients, moments and activations live; null: default_buffer_allocator().
+  std::shared_ptr<BufferAllocator> allocator = nullptr;
 };
 
 struct StepResult {
@@ -66,6 +69,7 @@ class Trainer {
   TrainOptions options_;
   kernels::ThreadPool pool_;
   ParameterBuffer parameters_;
+  std::shared_ptr<BufferAllocator> memory_;
   ParameterBuffer gradients_;
   AdamW optimizer_;
   Backprop backprop_;
