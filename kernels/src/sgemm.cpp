@@ -63,22 +63,22 @@ float* aligned(std::vector<float>& buffer, int64_t offset) {
   return reinterpret_cast<float*>((address + line - 1) / line * line);
 }
 
-// op(A)[i0 .. i0+rows)[pc .. pc+kc) into micro-panels of mr rows, each mr * kc floats. Rows past `rows`
-// in the last panel are left as they are: the tile reads only the rows it is given.
+// op(A)[i0 .. i0+rows)[pc .. pc+kc) as a copy of A's storage (sgemm_kernels.h): by rows (row stride kc)
+// when A is stored as is, else by k in micro-panels of mr rows (mr * kc floats each). Either way a plain
+// copy of contiguous runs; rows past `rows` in the last panel are left as they are, as the tile reads only
+// the rows it is given.
 void pack_a(const SgemmOperands& p, int64_t mr, int64_t i0, int64_t rows, int64_t pc, int64_t kc,
             float* out) {
+  if (p.transpose_a == Transpose::no) {
+    for (int64_t i = 0; i < rows; ++i)
+      std::memcpy(out + i * kc, p.a + (i0 + i) * p.lda + pc, static_cast<size_t>(kc) * sizeof(float));
+    return;
+  }
   for (int64_t ir = 0; ir < rows; ir += mr, out += mr * kc) {
     const int64_t panel_rows = std::min(mr, rows - ir);
-    if (p.transpose_a == Transpose::no) {
-      for (int64_t i = 0; i < panel_rows; ++i) {
-        const float* src = p.a + (i0 + ir + i) * p.lda + pc;
-        for (int64_t q = 0; q < kc; ++q) out[q * mr + i] = src[q];
-      }
-    } else {
-      for (int64_t q = 0; q < kc; ++q)
-        std::memcpy(out + q * mr, p.a + (pc + q) * p.lda + i0 + ir,
-                    static_cast<size_t>(panel_rows) * sizeof(float));
-    }
+    for (int64_t q = 0; q < kc; ++q)
+      std::memcpy(out + q * mr, p.a + (pc + q) * p.lda + i0 + ir,
+                  static_cast<size_t>(panel_rows) * sizeof(float));
   }
 }
 
@@ -109,19 +109,22 @@ void pack_b(const SgemmOperands& p, int64_t nr, int64_t j0, int64_t cols, int64_
 constexpr int64_t kMaxTileFloats = 32 * 32;
 
 // A tile narrower than nr goes through a full-width copy, so that the tile never writes past C's row.
-void run_edge_tile(const SgemmKernel& kern, int64_t kc, const float* pa, const float* pb, float* c,
-                   int64_t ldc, bool start_from_c, int rows, int64_t cols) {
+void run_edge_tile(const SgemmKernel& kern, SgemmTileFn tile_fn, int64_t kc, const float* pa,
+                   int64_t a_row_stride, const float* pb, float* c, int64_t ldc, bool start_from_c, int rows,
+                   int64_t cols) {
   alignas(64) float tile[kMaxTileFloats];
   if (start_from_c)
     for (int i = 0; i < rows; ++i)
       std::memcpy(tile + i * kern.nr, c + i * ldc, static_cast<size_t>(cols) * sizeof(float));
-  kern.tile(kc, pa, pb, tile, kern.nr, start_from_c, rows);
+  tile_fn(kc, pa, a_row_stride, pb, tile, kern.nr, start_from_c, rows);
   for (int i = 0; i < rows; ++i)
     std::memcpy(c + i * ldc, tile + i * kern.nr, static_cast<size_t>(cols) * sizeof(float));
 }
 
 void run_part(const SgemmOperands& p, const SgemmKernel& kern, const Part& part, float* packed_a,
               float* packed_b) {
+  const bool a_by_rows = p.transpose_a == Transpose::no;
+  const SgemmTileFn tile_fn = a_by_rows ? kern.tile_a_by_rows : kern.tile_a_by_k;
   for (int64_t jc = part.n0; jc < part.n1; jc += kern.nc) {
     const int64_t nc = std::min(kern.nc, part.n1 - jc);
     for (int64_t pc = 0; pc < p.k; pc += kern.kc) {
@@ -137,12 +140,12 @@ void run_part(const SgemmOperands& p, const SgemmKernel& kern, const Part& part,
           const float* pb = packed_b + jr * kc;
           for (int64_t ir = 0; ir < mc; ir += kern.mr) {
             const int rows = static_cast<int>(std::min<int64_t>(kern.mr, mc - ir));
-            const float* pa = packed_a + ir * kc;
+            const float* pa = packed_a + ir * kc;  // the same offset in either layout
             float* c = p.c + (ic + ir) * p.ldc + jc + jr;
             if (cols == kern.nr)
-              kern.tile(kc, pa, pb, c, p.ldc, start_from_c, rows);
+              tile_fn(kc, pa, kc, pb, c, p.ldc, start_from_c, rows);
             else
-              run_edge_tile(kern, kc, pa, pb, c, p.ldc, start_from_c, rows, cols);
+              run_edge_tile(kern, tile_fn, kc, pa, kc, pb, c, p.ldc, start_from_c, rows, cols);
           }
         }
       }
@@ -159,7 +162,8 @@ void check(const SgemmOperands& p) {
   if (p.m < 0 || p.n < 0 || p.k < 0) throw std::invalid_argument("sgemm: negative dimension");
   const int64_t a_width = p.transpose_a == Transpose::no ? p.k : p.m;
   const int64_t b_width = p.transpose_b == Transpose::no ? p.n : p.k;
-  if (p.lda < a_width || p.ldb < b_width || p.ldc < p.n) throw std::invalid_argument("sgemm: stride too small");
+  if (p.lda < a_width || p.ldb < b_width || p.ldc < p.n)
+    throw std::invalid_argument("sgemm: stride too small");
 }
 
 // The thread grid (rows x columns of parts) that gives the busiest thread the least work: its tiles
@@ -225,9 +229,8 @@ void sgemm(const SgemmOperands& p, ThreadPool& pool, SgemmScratch& scratch, IsaL
   const SgemmKernel& kern = kernel_for(level);
   const int64_t threads = pool.size();
   const Grid grid = choose_grid(kern, p.m, p.n, threads);
-  const PanelSizes sizes =
-      panel_sizes(kern, ceil_div(ceil_div(p.m, kern.mr), grid.rows) * kern.mr,
-                  ceil_div(ceil_div(p.n, kern.nr), grid.cols) * kern.nr, p.k);
+  const PanelSizes sizes = panel_sizes(kern, ceil_div(ceil_div(p.m, kern.mr), grid.rows) * kern.mr,
+                                       ceil_div(ceil_div(p.n, kern.nr), grid.cols) * kern.nr, p.k);
   // One slice of each buffer per thread, so that a warm scratch serves every later call.
   grow(scratch.packed_a, sizes.a * threads);
   grow(scratch.packed_b, sizes.b * threads);
@@ -235,7 +238,8 @@ void sgemm(const SgemmOperands& p, ThreadPool& pool, SgemmScratch& scratch, IsaL
     for (int64_t t = begin; t < end; ++t) {
       const Part part = part_of(kern, p, grid, t);
       if (part.m0 < part.m1 && part.n0 < part.n1)
-        run_part(p, kern, part, aligned(scratch.packed_a, sizes.a * t), aligned(scratch.packed_b, sizes.b * t));
+        run_part(p, kern, part, aligned(scratch.packed_a, sizes.a * t),
+                 aligned(scratch.packed_b, sizes.b * t));
     }
   });
 }

@@ -5,8 +5,8 @@
 // later, Zen) are busy 6 cycles, the two load ports 4; 12 chains cover the FMA latency (4-5 cycles) at two
 // per cycle.
 //
-// k blocks of 256 (a 16 KiB B micro-panel, a 6 KiB A micro-panel); mc = 192 rows of A (192 KiB, L2);
-// nc = 1024 columns of B (1 MiB, L3).
+// Blocks as at level avx512, for the same reasons: k blocks of 512, mc = 192 rows of A (384 KiB, L2),
+// nc = 4096 columns of B (L3).
 #include <immintrin.h>
 
 #include "sgemm_simd.h"
@@ -31,7 +31,13 @@ constexpr int kVecs = 2;
 }  // namespace
 
 SgemmKernel sgemm_kernel() {
-  return {kMr, kVecs * Lanes::kLanes, 256, 192, 1024, &simd::sgemm_tile<Lanes, kMr, kVecs>};
+  return {kMr,
+          kVecs * Lanes::kLanes,
+          512,
+          192,
+          4096,
+          &simd::sgemm_tile<Lanes, kMr, kVecs, false>,
+          &simd::sgemm_tile<Lanes, kMr, kVecs, true>};
 }
 
 }  // namespace ck::kernels::avx2

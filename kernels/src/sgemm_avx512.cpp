@@ -8,10 +8,12 @@
 // divide every width the training model has (64, 128, 256, 384, 1024, 4096); the 14 rows leave a short
 // edge tile, which runs a tile compiled for its own row count.
 //
-// k blocks of 256: a B micro-panel (256 x 32 floats, 32 KiB) and an A micro-panel (14 KiB) are read once
-// per tile from L2 and L1 respectively (see sgemm.cpp's loop order); 2 x 14 x 256 FMAs per C tile load
-// and store make C's traffic negligible. mc = 224 rows of A (224 KiB) sit in a 1 MiB L2 beside B's
-// micro-panel; nc = 1024 columns of B (1 MiB) stay in L3.
+// Blocks (measured on Zen 4 on the training model's products; 256 and 384 were slower): k blocks of 512,
+// so that the model's k = 384 products run in one block from C = 0 and never read C back, and C is read
+// and written once per 2 x 14 x 512 FMAs; A's block of mc = 224 rows by k 512 (448 KiB, by rows) stays in
+// a 1 MiB L2 (Zen 4, Intel Xeon since Skylake-SP) while the tiles sweep B's columns; each B micro-panel
+// (512 x 32 floats, 64 KiB) streams from L2 in order, which the prefetchers follow; nc = 4096 columns of
+// B (8 MiB packed, L3) cover the model's widest output, so A is packed once.
 #include "gcc_bug_105593.h"
 CK_GCC_105593_BEGIN
 #include <immintrin.h>
@@ -39,7 +41,13 @@ constexpr int kVecs = 2;
 }  // namespace
 
 SgemmKernel sgemm_kernel() {
-  return {kMr, kVecs * Lanes::kLanes, 256, 224, 1024, &simd::sgemm_tile<Lanes, kMr, kVecs>};
+  return {kMr,
+          kVecs * Lanes::kLanes,
+          512,
+          224,
+          4096,
+          &simd::sgemm_tile<Lanes, kMr, kVecs, false>,
+          &simd::sgemm_tile<Lanes, kMr, kVecs, true>};
 }
 
 }  // namespace ck::kernels::avx512

@@ -20,9 +20,9 @@ namespace {
 
 // Sizes around every level's register tile (scalar 4 x 8, AVX2 6 x 16, AVX-512 14 x 32) and its blocks
 // of k and rows, up to 300.
-constexpr int64_t kSizes[] = {1,  2,  3,  4,  5,  6,  7,  8,  9,   12,  13,  14,  15,  16,  17,  28,
-                              29, 31, 32, 33, 47, 48, 63, 64, 65,  97,  127, 128, 129, 191, 192, 193,
-                              223, 224, 225, 255, 256, 257, 299, 300};
+constexpr int64_t kSizes[] = {1,   2,   3,   4,   5,   6,   7,   8,   9,   12,  13,  14, 15,  16,
+                              17,  28,  29,  31,  32,  33,  47,  48,  63,  64,  65,  97, 127, 128,
+                              129, 191, 192, 193, 223, 224, 225, 255, 256, 257, 299, 300};
 
 // An operand and C with their storage: rows of `width` floats at stride `ld`, the gap filled with a
 // sentinel that sgemm must neither read into C nor overwrite.
@@ -84,12 +84,13 @@ std::vector<float> reference(const Problem& p) {
 
 std::string describe(const Problem& p, const std::string& how) {
   return how + ": m " + std::to_string(p.m) + ", n " + std::to_string(p.n) + ", k " + std::to_string(p.k) +
-         (p.ta == Transpose::yes ? ", A^T" : "") + (p.tb == Transpose::yes ? ", B^T" : "") +
-         ", ld +" + std::to_string(p.c.ld - p.n) + (p.accumulate ? ", accumulate" : "");
+         (p.ta == Transpose::yes ? ", A^T" : "") + (p.tb == Transpose::yes ? ", B^T" : "") + ", ld +" +
+         std::to_string(p.c.ld - p.n) + (p.accumulate ? ", accumulate" : "");
 }
 
 // Bitwise, gaps included (they must still hold the sentinel).
-void expect_same_bits(const std::vector<float>& want, const std::vector<float>& got, const std::string& what) {
+void expect_same_bits(const std::vector<float>& want, const std::vector<float>& got,
+                      const std::string& what) {
   ASSERT_EQ(want.size(), got.size()) << what;
   for (size_t i = 0; i < want.size(); ++i)
     ASSERT_EQ(std::bit_cast<uint32_t>(want[i]), std::bit_cast<uint32_t>(got[i]))
@@ -150,8 +151,10 @@ TEST_P(Sgemm, RandomShapesStridesAndAccumulation) {
 
 TEST_P(Sgemm, LargerThanOneBlockInEveryDimension) {
   // More than one block of k, of rows and of columns at every level, with the training model's layouts.
-  check(make_problem(rng_, Transpose::no, Transpose::yes, 230, 1060, 270, 3, false));
+  // (Blocks of 512 k, 224 rows, 4096 columns at most.)
+  check(make_problem(rng_, Transpose::no, Transpose::yes, 230, 70, 530, 3, false));
   check(make_problem(rng_, Transpose::yes, Transpose::no, 257, 70, 530, 0, true));
+  check(make_problem(rng_, Transpose::no, Transpose::no, 9, 4130, 20, 1, true));
 }
 
 TEST_P(Sgemm, EmptyDimensions) {
@@ -183,8 +186,8 @@ TEST_P(Sgemm, SerialCallsInsideParallelFor) {
   constexpr int kHeads = 6;
   std::vector<Problem> heads;
   for (int h = 0; h < kHeads; ++h)
-    heads.push_back(make_problem(rng_, Transpose::no, h % 2 == 0 ? Transpose::yes : Transpose::no, 64 + h,
-                                 64, 32 + h, 0, false));
+    heads.push_back(make_problem(rng_, Transpose::no, h % 2 == 0 ? Transpose::yes : Transpose::no, 64 + h, 64,
+                                 32 + h, 0, false));
   std::vector<std::vector<float>> got(kHeads);
   std::vector<SgemmScratch> scratch(kHeads);
   three_.parallel_for(kHeads, [&](int64_t begin, int64_t end) {
