@@ -7,6 +7,7 @@ packages=(
   clang llvm libclang-rt-14-dev    # libFuzzer and sanitizer runtimes
   googletest libgtest-dev libgmock-dev libbenchmark-dev
   libboost-program-options-dev
+  libsentencepiece-dev             # cktrain vocab learns vocabularies with SentencePiece (pkg-config sentencepiece)
   libnuma-dev libcgroup-dev libaccel-config-dev libsystemd-dev
   uuid-dev                         # libaccel_config.h includes <uuid/uuid.h> but the -dev does not depend on it
   dbus systemd util-linux passwd   # dbus-daemon, busctl, setpriv, useradd for the daemon tests and the demo

@@ -10,5 +10,6 @@ int init_command(const std::vector<std::string>& args);
 int run_command(const std::vector<std::string>& args);
 int eval_command(const std::vector<std::string>& args);
 int bench_command(const std::vector<std::string>& args);
+int vocab_command(const std::vector<std::string>& args);
 
 }  // namespace ck::cktrain

@@ -3,8 +3,8 @@
 #include <cmath>
 #include <cstdio>
 
-#include "train/document_files.h"
-#include "train/utf8_validation.h"
+#include "ckernel/engine/train/document_files.h"
+#include "ckernel/engine/train/utf8_validation.h"
 
 namespace ck::train {
 namespace {

@@ -1,4 +1,4 @@
-#include "train/document_files.h"
+#include "ckernel/engine/train/document_files.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>

@@ -1,4 +1,4 @@
-#include "train/utf8_validation.h"
+#include "ckernel/engine/train/utf8_validation.h"
 
 #include <cstdint>
 

@@ -1,5 +1,5 @@
 // Finding and reading the corpus's documents (the rules are in ckernel/engine/train/corpus.h): the file
-// system side of TokenCorpus, kept apart from tokenizing.
+// system side of TokenCorpus, kept apart from tokenizing; `cktrain vocab` reads its text with these too.
 #pragma once
 
 #include <cstdint>
