@@ -45,6 +45,10 @@ std::string SentencePieceLogFilter::line(std::string_view raw) {
   }
   if (message.starts_with("Adding meta_piece") || message.starts_with("Updating active symbols")) return {};
   if (message.starts_with("Added: ")) {  // BPE: every 20 merges
+    if (!terminal_) {
+      const std::string size = field(message, "size=");
+      return size.ends_with("000") ? "sentencepiece: " + size + " pieces merged\n" : std::string();
+    }
     progress_open_ = true;
     std::string latest = field(message, "piece=");
     latest.resize(std::max<size_t>(latest.size(), 24), ' ');  // covers a longer piece shown before
@@ -73,7 +77,7 @@ SentencePieceLog::SentencePieceLog(bool verbose) {
   ::close(ends[1]);
   read_end_ = ends[0];
   reader_ = std::thread([this, verbose] {
-    SentencePieceLogFilter filter(verbose);
+    SentencePieceLogFilter filter(verbose, ::isatty(saved_stderr_) == 1);
     std::string pending;
     char buffer[4096];
     for (ssize_t n; (n = ::read(read_end_, buffer, sizeof(buffer))) > 0;) {

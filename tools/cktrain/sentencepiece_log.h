@@ -13,7 +13,8 @@ namespace ck::cktrain {
 // Turns SentencePiece's log lines into what is shown; kept apart from the pipe so that it can be tested.
 class SentencePieceLogFilter {
  public:
-  explicit SentencePieceLogFilter(bool verbose) : verbose_(verbose) {}
+  // terminal: the merges rewrite one line in place; otherwise (a log file) one line per 1000 merges.
+  explicit SentencePieceLogFilter(bool verbose, bool terminal = true) : verbose_(verbose), terminal_(terminal) {}
   // The text to show for one line of the log (without its '\n'); may be empty.
   std::string line(std::string_view raw);
   // What ends the output (a newline after an open progress line).
@@ -21,6 +22,7 @@ class SentencePieceLogFilter {
 
  private:
   bool verbose_;
+  bool terminal_;
   bool in_configuration_ = false;
   bool progress_open_ = false;
 };

@@ -1,5 +1,8 @@
 #include "training_data.h"
 
+#include <unistd.h>
+
+#include <chrono>
 #include <cstdio>
 #include <filesystem>
 
@@ -22,12 +25,18 @@ TrainingData load_training_data(const Model& model, const std::vector<std::strin
   std::vector<std::filesystem::path> paths(inputs.begin(), inputs.end());
   train::CorpusOptions options;
   options.val_fraction = val_fraction;
-  options.progress = [](uint64_t done, uint64_t total) {
-    std::fprintf(stderr, "\rtokenizing: %.1f of %.1f MB", static_cast<double>(done) / 1e6,
-                 static_cast<double>(total) / 1e6);
+  // On a terminal the line is rewritten after each document; in a log, one line every 10 s at most.
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
+  auto last = std::chrono::steady_clock::now();
+  options.progress = [&](uint64_t done, uint64_t total) {
+    const auto now = std::chrono::steady_clock::now();
+    if (!terminal && now - last < std::chrono::seconds(10)) return;
+    last = now;
+    std::fprintf(stderr, "%stokenizing: %.1f of %.1f MB%s", terminal ? "\r" : "", static_cast<double>(done) / 1e6,
+                 static_cast<double>(total) / 1e6, terminal ? "" : "\n");
   };
   TrainingData data{train::TokenCorpus::load(model.tokenizer(), paths, options), 0};
-  std::fprintf(stderr, "\rtokenized %zu documents: %zu tokens\n", data.corpus.documents().size(),
+  std::fprintf(stderr, "%stokenized %zu documents: %zu tokens\n", terminal ? "\r" : "", data.corpus.documents().size(),
                data.corpus.tokens().size());
   data.fingerprint = fnv1a(data.corpus.train_tokens());
   return data;
