@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end, as root: install dependencies, build, start a private D-Bus bus and ckd on it
 # (in the background, logging to a file that is shown if anything fails), create a tenant, load the
-# default model, generate text with ckctl, show the status, and shut everything down cleanly.
+# default model (ckernel's own small English model, tests/data/models/ckernel-en-Q8_0.gguf, loaded by
+# its name `default` as after `apt install`), generate text with ckctl, show the status, and shut
+# everything down cleanly.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
 if [[ $(id -u) -ne 0 ]]; then
@@ -11,8 +13,7 @@ fi
 "$root/scripts/install-deps.sh"
 export BUILD_DIR=${BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
-model=$(realpath "${CKERNEL_MODEL:-$root/tests/data/models/tiny-llama-Q4_K_M.gguf}")
-prompt=${CKERNEL_PROMPT:-Once upon a time}
+prompt=${CKERNEL_PROMPT:-PROMPT_PLACEHOLDER}
 ckd=$BUILD_DIR/ckd/ckd
 ckctl_binary=$BUILD_DIR/ckctl/ckctl
 
@@ -52,9 +53,16 @@ bus_pid=$!
 bus="unix:path=$work/bus"
 for _ in $(seq 100); do [[ -S $work/bus ]] && break; sleep 0.05; done
 
-echo "== ckd --bus $bus --hugepages 16 (log: $work/ckd.log)"
+# The package installs the default model as /usr/share/ckernel/models/default.gguf; here a models
+# directory of our own holds it, so that `ckctl load demo default` works as it does after apt install.
+mkdir "$work/models"
+ln -s "$root/tests/data/models/ckernel-en-Q8_0.gguf" "$work/models/default.gguf"
+model=${CKERNEL_MODEL:+$(realpath "$CKERNEL_MODEL")}
+model=${model:-default}
+
+echo "== ckd --bus $bus --hugepages 16 --models-dir $work/models (log: $work/ckd.log)"
 touch "$work/ckd.conf"  # an empty settings file: the demo ignores /etc/ckernel/ckd.conf
-"$ckd" --config "$work/ckd.conf" --bus "$bus" --state-dir "$work/state" --runtime-dir "$work/run" \
+"$ckd" --config "$work/ckd.conf" --bus "$bus" --models-dir "$work/models" --state-dir "$work/state" --runtime-dir "$work/run" \
   --hugetlbfs-mount "$work/run/hugepages" --cgroup-parent "ckernel-demo-$$" --hugepages 16 >"$work/ckd.log" 2>&1 &
 ckd_pid=$!
 

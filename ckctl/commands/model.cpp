@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "ckernel/api/shipped_models.h"
 #include "commands.h"
 #include "daemon_state.h"
 #include "human_text.h"
@@ -24,8 +25,12 @@ void add_load_options(po::options_description& options) {
 void run_load(const CommandContext& context) {
   const std::string tenant = context.text("TENANT");
   // ckd runs elsewhere: a relative path would be resolved against its working directory, not ours. The
-  // "./" and "../" of a typed path are folded so that status and the state file show a plain path.
-  const std::filesystem::path path = std::filesystem::absolute(context.text("MODEL")).lexically_normal();
+  // "./" and "../" of a typed path are folded so that status and the state file show a plain path. A bare
+  // name that is no file here names a model the package ships, which ckd finds (api/shipped_models.h).
+  const std::string typed = context.text("MODEL");
+  const bool shipped = api::is_shipped_model_name(typed) && !std::filesystem::exists(typed);
+  const std::filesystem::path path = shipped ? std::filesystem::path(typed)
+                                             : std::filesystem::absolute(typed).lexically_normal();
   const std::string name = context.given("name") ? context.text("name") : path.stem().string();
   CallOptions options;
   if (context.given("name")) options.emplace_back("name", name);
@@ -94,8 +99,11 @@ std::vector<CommandSpec> model_commands() {
           .synopsis = "TENANT MODEL [--name NAME] [--threads N] [--context N]",
           .summary = "load a GGUF model file into a tenant and start its worker",
           .details = "Waits until the worker is ready, showing progress on stderr while the weights are\n"
-                     "copied. A model file already loaded elsewhere shares its weights (no second copy).",
-          .examples = "load alice /var/lib/ckernel/models/llama-3.2-1b-Q4_K_M.gguf\n"
+                     "copied. A model file already loaded elsewhere shares its weights (no second copy).\n"
+                     "MODEL without '/' that is no file here names a model the package ships: `default`\n"
+                     "is ckernel's own small English model (ckd's models-dir, /usr/share/ckernel/models).",
+          .examples = "load alice default\n"
+                      "load alice /var/lib/ckernel/models/llama-3.2-1b-Q4_K_M.gguf\n"
                       "load alice model.gguf --name chat --threads 2 --context 2048",
           .positionals = {"TENANT", "MODEL"},
           .add_options = add_load_options,

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 
+#include "ckernel/api/shipped_models.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/stale_groups.h"
 #include "errors.h"
@@ -156,9 +157,13 @@ void Manager::remove_tenant(const std::string& name) {
   save();
 }
 
-std::string Manager::load_model(const std::string& tenant_name, const std::string& path,
+std::string Manager::load_model(const std::string& tenant_name, const std::string& requested_path,
                                 const LoadOptions& options, LoadCallback on_loaded) {
   Tenant& owner = tenant(tenant_name);
+  // A bare name is a model the package ships; the state file keeps the path it resolved to.
+  const std::string path = api::is_shipped_model_name(requested_path)
+                               ? (options_.models_dir / (requested_path + std::string(api::kShippedModelSuffix))).string()
+                               : requested_path;
   const std::string name = options.name.value_or(fs::path(path).stem().string());
   if (!options.name) {
     try {

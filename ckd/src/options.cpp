@@ -38,6 +38,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   std::string config_file = kDefaultConfig;
   std::string log_level = "info";
   std::string state_dir = o.state_dir, runtime_dir = o.runtime_dir, mount, worker_path, hugepages = "auto";
+  std::string models_dir = o.models_dir;
 
   po::options_description command_line_only("Command line");
   command_line_only.add_options()("help,h", "show this help and exit")(
@@ -67,6 +68,9 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
       "engine threads of a model loaded without `threads` (default 0: the tenant's CPU count)")(
       "worker-user", po::value(&o.worker_user)->value_name("USER"),
       "user the model workers run as (default \"ckernel\" if that user exists, else they stay root)")(
+      "models-dir", po::value(&models_dir)->value_name("DIR"),
+      "where the models loaded by name are: `ckctl load TENANT default` loads DIR/default.gguf (default "
+      CKD_MODELS_DIR ", the package's models)")(
       "worker-path", po::value(&worker_path)->value_name("FILE"),
       "the ckd-worker executable (default: next to ckd, then " CKD_LIBEXEC_DIR "/ckd-worker)")(
       "log-level", po::value(&log_level)->value_name("LEVEL"),
@@ -107,6 +111,7 @@ ParsedOptions parse_options(int argc, const char* const* argv) {
   o.runtime_dir = runtime_dir;
   o.hugetlbfs_mount = mount.empty() ? o.runtime_dir / "hugepages" : std::filesystem::path(mount);
   o.worker_path = worker_path;
+  o.models_dir = models_dir;
   if (!o.bus_address.empty() && o.user_bus)
     throw std::invalid_argument("--bus and --user exclude each other");
   return parsed;

@@ -24,6 +24,8 @@ struct DaemonOptions {
   unsigned default_threads = 0;       // 0: the tenant's CPU count
   std::string worker_user;            // empty: "ckernel" if that user exists, else root
   std::filesystem::path worker_path;  // empty: next to ckd, then the installed libexec directory
+  // Where the models loaded by name live (api/shipped_models.h): the package's models.
+  std::filesystem::path models_dir = CKD_MODELS_DIR;
   LogLevel log_level = LogLevel::info;
 };
 

@@ -16,6 +16,11 @@ import unittest
 
 TOOLS = {}  # ckd, ckctl, ckrun, policy, model: filled in by main() from the command line
 
+
+def model_name():
+    """The name the test model gets in a tenant when loaded without --name: its file name without .gguf."""
+    return pathlib.Path(TOOLS["model"]).stem
+
 BUS_CONFIG = """<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-BUS Bus Configuration 1.0//EN"
  "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">
 <busconfig>

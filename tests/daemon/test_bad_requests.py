@@ -5,7 +5,6 @@ import subprocess
 import harness
 from harness import EXIT_SERVER, EXIT_USAGE, DaemonTestCase
 
-MODEL = "tiny-llama-Q4_K_M"
 
 
 class BadRequests(DaemonTestCase):
@@ -91,7 +90,7 @@ class BadRequests(DaemonTestCase):
         model = harness.TOOLS["model"]
         self.busctl("threads", "LoadModel", "ssa{sv}", "delta", model, "2", "name", "s", "m2", "threads", "s", "two")
         self.busctl("colour", "LoadModel", "ssa{sv}", "delta", model, "1", "colour", "s", "blue")
-        self.busctl("max_tokens", "Generate", "sssa{sv}", "delta", MODEL, "hi", "1", "max_tokens", "s", "many")
+        self.busctl("max_tokens", "Generate", "sssa{sv}", "delta", harness.model_name(), "hi", "1", "max_tokens", "s", "many")
         self.busctl("colour", "CreateTenant", "sssta{sv}", "x", "1", "", "1073741824", "1", "colour", "s", "blue")
 
     def test_sampling_values_out_of_range_over_the_bus(self):
@@ -99,25 +98,25 @@ class BadRequests(DaemonTestCase):
         for key, value, allowed in (("temperature", "nan", "from 0 to 100"), ("temperature", "inf", "from 0 to 100"),
                                     ("temperature", "-1", "from 0 to 100"), ("top_p", "nan", "from 0 to 1"),
                                     ("top_p", "-3", "from 0 to 1"), ("top_p", "5", "from 0 to 1")):
-            self.busctl(f"option '{key}' must be a finite number {allowed}", "Generate", "sssa{sv}", "delta", MODEL,
+            self.busctl(f"option '{key}' must be a finite number {allowed}", "Generate", "sssa{sv}", "delta", harness.model_name(),
                         "hi", "1", key, "d", value)
-        self.busctl("option 'top_k' must be a number from 0 to", "Generate", "sssa{sv}", "delta", MODEL, "hi", "1",
+        self.busctl("option 'top_k' must be a number from 0 to", "Generate", "sssa{sv}", "delta", harness.model_name(), "hi", "1",
                     "top_k", "i", "-5")
         # The edges of the ranges are accepted.
         for key, kind, value in (("temperature", "d", "0"), ("temperature", "d", "100"), ("top_p", "d", "0"),
                                  ("top_p", "d", "1"), ("top_k", "i", "0")):
             result = subprocess.run(["busctl", f"--address={self.bus.address}", "call", "--", "org.ckernel.Manager1",
                                      "/org/ckernel/Manager1", "org.ckernel.Manager1", "Generate", "sssa{sv}", "delta",
-                                     MODEL, "hi", "2", "max_tokens", "u", "2", key, kind, value],
+                                     harness.model_name(), "hi", "2", "max_tokens", "u", "2", key, kind, value],
                                     capture_output=True, text=True, timeout=60)
             self.assertEqual(result.returncode, 0, f"{key}={value}: {result.stderr}")
 
     def test_bad_arguments_never_reach_ckd(self):
         self.refused("bad memory size", "tenant", "create", "x", "--cpus", "1", "--memory", "lots", code=EXIT_USAGE)
-        self.refused("--n-predict", "generate", "delta", MODEL, "hi", "-n", "-3", code=EXIT_USAGE)
-        self.refused("--temp", "generate", "delta", MODEL, "hi", "--temp", "warm", code=EXIT_USAGE)
+        self.refused("--n-predict", "generate", "delta", harness.model_name(), "hi", "-n", "-3", code=EXIT_USAGE)
+        self.refused("--temp", "generate", "delta", harness.model_name(), "hi", "--temp", "warm", code=EXIT_USAGE)
         self.refused("--threads", "load", "delta", harness.TOOLS["model"], "--threads", "0", code=EXIT_USAGE)
-        self.refused("missing PROMPT", "generate", "delta", MODEL, code=EXIT_USAGE)
+        self.refused("missing PROMPT", "generate", "delta", harness.model_name(), code=EXIT_USAGE)
         self.refused("unknown command", "frobnicate", code=EXIT_USAGE)
 
 

@@ -12,7 +12,6 @@ from harness import EXIT_DENIED
 OUTSIDER = "ckctl-e2e-outsider"
 SLIPPED = "ckctl-e2e-slipped"  # let through by an extra bus policy, so that ckd itself must refuse
 MEMBER = "ckctl-e2e-member"  # in group ckernel: may change things, and cancel its own requests
-MODEL = "tiny-llama-Q4_K_M"
 
 
 def busctl_as(user, address, *args):
@@ -97,7 +96,7 @@ class Permissions(harness.WithThrowawayUsers):
         changes = (("tenant", "create", "zeta", "--cpus", "1", "--memory", "256M"),
                    ("tenant", "remove", "epsilon"),
                    ("load", "epsilon", harness.TOOLS["model"], "--name", "other"),
-                   ("unload", "epsilon", MODEL))
+                   ("unload", "epsilon", harness.model_name()))
         for args in changes:
             self.denied(OUTSIDER, "org.freedesktop.DBus.Error.AccessDenied", *args)
             self.denied(SLIPPED, "org.ckernel.Error.PermissionDenied", *args)

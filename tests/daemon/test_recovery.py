@@ -10,7 +10,6 @@ import harness
 from harness import DaemonTestCase
 
 PROMPT = "The capital of France is"
-MODEL = "tiny-llama-Q4_K_M"
 
 
 class Recovery(DaemonTestCase):
@@ -21,16 +20,16 @@ class Recovery(DaemonTestCase):
         assert cls.reference.code == 0, cls.reference
 
     def generate(self):
-        return self.ok("generate", "gamma", MODEL, PROMPT, "-n", "8", "--temp", "0")
+        return self.ok("generate", "gamma", harness.model_name(), PROMPT, "-n", "8", "--temp", "0")
 
     def wait_until_ready(self, predicate, what):
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
-            model = self.model_status("gamma", MODEL)
+            model = self.model_status("gamma", harness.model_name())
             if model["state"] == "ready" and predicate(model):
                 return model
             time.sleep(0.1)
-        self.fail(f"{what}: model status {self.model_status('gamma', MODEL)}\n{self.daemon.log_text()[-3000:]}")
+        self.fail(f"{what}: model status {self.model_status('gamma', harness.model_name())}\n{self.daemon.log_text()[-3000:]}")
 
     def test_1_setup(self):
         self.ok("tenant", "create", "gamma", "--cpus", "0-1", "--memory", "512M")
@@ -38,7 +37,7 @@ class Recovery(DaemonTestCase):
         self.assertEqual(self.generate().out, self.reference.out)
 
     def test_2_killed_worker_is_restarted(self):
-        before = self.model_status("gamma", MODEL)
+        before = self.model_status("gamma", harness.model_name())
         os.kill(before["worker_pid"], signal.SIGKILL)
         after = self.wait_until_ready(lambda m: m["worker_pid"] not in (0, before["worker_pid"]), "no restart")
         self.assertEqual(after["restarts"], before["restarts"] + 1)

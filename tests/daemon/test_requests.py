@@ -13,7 +13,6 @@ import harness
 from harness import DaemonTestCase
 
 PROMPT = "Once upon a time"
-MODEL = "tiny-llama-Q4_K_M"
 # Tokens: greedy, the request runs until its 4096 positions are full (no end of text comes), many seconds here.
 ENDLESS = "1000000"
 
@@ -32,7 +31,7 @@ class Requests(DaemonTestCase):
     def short_generate(self):
         """Seconds that a small greedy generate takes; it must succeed."""
         start = time.monotonic()
-        self.ok("generate", "epsilon", MODEL, PROMPT, "-n", "8", "--temp", "0")
+        self.ok("generate", "epsilon", harness.model_name(), PROMPT, "-n", "8", "--temp", "0")
         return time.monotonic() - start
 
     def logged(self, text):
@@ -43,7 +42,7 @@ class Requests(DaemonTestCase):
         """ckctl generating until its context is full, once ckd's log shows its request `until` (sent to the
         worker, or only queued)."""
         before = self.logged(until)
-        client = subprocess.Popen([harness.TOOLS["ckctl"], "--bus", self.bus.address, "generate", "epsilon", MODEL,
+        client = subprocess.Popen([harness.TOOLS["ckctl"], "--bus", self.bus.address, "generate", "epsilon", harness.model_name(),
                                    PROMPT, "-n", ENDLESS, "--temp", "0"], stdout=subprocess.DEVNULL,
                                   stderr=subprocess.PIPE)
         deadline = time.monotonic() + 30
@@ -61,11 +60,11 @@ class Requests(DaemonTestCase):
     def wait_for_model(self, predicate, what, seconds=30):
         deadline = time.monotonic() + seconds
         while time.monotonic() < deadline:
-            model = self.model_status("epsilon", MODEL)
+            model = self.model_status("epsilon", harness.model_name())
             if predicate(model):
                 return model
             time.sleep(0.05)
-        self.fail(f"{what}: {self.model_status('epsilon', MODEL)}\n{self.daemon.log_text()[-3000:]}")
+        self.fail(f"{what}: {self.model_status('epsilon', harness.model_name())}\n{self.daemon.log_text()[-3000:]}")
 
     def test_abandoned_request_does_not_delay_the_next(self):
         baseline = min(self.short_generate() for _ in range(2))
@@ -83,7 +82,7 @@ class Requests(DaemonTestCase):
     def test_cancel_stops_a_running_request(self):
         caller = subprocess.Popen(["busctl", f"--address={self.bus.address}", "call", "--timeout=120", "--",
                                    "org.ckernel.Manager1", "/org/ckernel/Manager1", "org.ckernel.Manager1", "Generate",
-                                   "sssa{sv}", "epsilon", MODEL, PROMPT, "3", "max_tokens", "u", ENDLESS, "temperature", "d", "0", "request",
+                                   "sssa{sv}", "epsilon", harness.model_name(), PROMPT, "3", "max_tokens", "u", ENDLESS, "temperature", "d", "0", "request",
                                    "s", "to-cancel"], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         # Cancel answers UnknownRequest until ckd has the call.
         deadline = time.monotonic() + 30

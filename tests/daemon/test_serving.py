@@ -15,7 +15,6 @@ TOKENS = "16"
 
 
 class Serving(DaemonTestCase):
-    MODEL = "tiny-llama-Q4_K_M"
 
     @classmethod
     def setUpClass(cls):
@@ -44,8 +43,8 @@ class Serving(DaemonTestCase):
     def test_2_model_loads_into_hugepages(self):
         before = hugepage_counts()
         result = self.load("alpha")
-        self.assertIn(f"loaded {self.MODEL} into tenant alpha", result.out)
-        model = self.model_status("alpha", self.MODEL)
+        self.assertIn(f"loaded {harness.model_name()} into tenant alpha", result.out)
+        model = self.model_status("alpha", harness.model_name())
         self.assertEqual(model["state"], "ready")
         self.assertGreater(model["worker_pid"], 0)
         self.assertEqual(model["path"], harness.TOOLS["model"])
@@ -63,7 +62,7 @@ class Serving(DaemonTestCase):
         self.ok("load", "alpha", harness.TOOLS["model"], "--name", "second", "--threads", "1")
         self.assertEqual(hugepage_counts(), before, "a second load of the same file shares its copy")
         self.ok("unload", "alpha", "second")
-        self.ok("unload", "alpha", self.MODEL)
+        self.ok("unload", "alpha", harness.model_name())
         after = hugepage_counts()
         pages = -(-os.path.getsize(harness.TOOLS["model"]) // (2 << 20))
         self.assertEqual(before["HugePages_Total"] - after["HugePages_Total"], pages, "pages not given back")
@@ -71,16 +70,16 @@ class Serving(DaemonTestCase):
         self.load("alpha")
 
     def test_3_generate_matches_ckrun(self):
-        result = self.ok("generate", "alpha", self.MODEL, PROMPT, "-n", TOKENS, "--temp", "0")
+        result = self.ok("generate", "alpha", harness.model_name(), PROMPT, "-n", TOKENS, "--temp", "0")
         self.assertEqual(result.out, self.reference.out)
         self.assertIn("generated 16 tokens", result.err)
-        as_json = self.ok("generate", "alpha", self.MODEL, PROMPT, "-n", TOKENS, "--temp", "0", "--json").json()
+        as_json = self.ok("generate", "alpha", harness.model_name(), PROMPT, "-n", TOKENS, "--temp", "0", "--json").json()
         self.assertEqual(as_json["text"] + "\n", self.reference.out)
         self.assertEqual(as_json["stats"]["generated_tokens"], 16)
         self.assertEqual(as_json["stats"]["stop"], "length")
 
     def test_4_worker_runs_in_its_tenant_slice(self):
-        model = self.model_status("alpha", self.MODEL)
+        model = self.model_status("alpha", harness.model_name())
         pid = model["worker_pid"]
         tenant = next(t for t in self.status()["tenants"] if t["name"] == "alpha")
         cgroups = pathlib.Path(f"/proc/{pid}/cgroup").read_text()
@@ -93,17 +92,17 @@ class Serving(DaemonTestCase):
         free_before = hugepage_counts()["HugePages_Free"]
         self.load("beta")
         self.assertEqual(hugepage_counts()["HugePages_Free"], free_before, "a second copy of the weights")
-        first = self.model_status("alpha", self.MODEL)
-        second = self.model_status("beta", self.MODEL)
+        first = self.model_status("alpha", harness.model_name())
+        second = self.model_status("beta", harness.model_name())
         self.assertIn("shared", second["placement"])
         self.assertNotEqual(first["worker_pid"], second["worker_pid"])
         print(f"load seconds: first {self.load_seconds['alpha']:.3f}, shared {self.load_seconds['beta']:.3f}")
-        result = self.ok("generate", "beta", self.MODEL, PROMPT, "-n", TOKENS, "--temp", "0")
+        result = self.ok("generate", "beta", harness.model_name(), PROMPT, "-n", TOKENS, "--temp", "0")
         self.assertEqual(result.out, self.reference.out)
 
     def test_6_sixteen_concurrent_clients(self):
         def generate(i):
-            return self.ckctl("generate", ("alpha", "beta")[i % 2], self.MODEL, PROMPT, "-n", TOKENS, "--temp", "0")
+            return self.ckctl("generate", ("alpha", "beta")[i % 2], harness.model_name(), PROMPT, "-n", TOKENS, "--temp", "0")
 
         with concurrent.futures.ThreadPoolExecutor(16) as pool:
             results = list(pool.map(generate, range(16)))
@@ -114,8 +113,8 @@ class Serving(DaemonTestCase):
     def test_7_status_text_and_unload(self):
         text = self.ok("status").out
         self.assertIn("tenant alpha: cpus 0", text)
-        self.assertIn(f"model {self.MODEL}: ready", text)
-        self.ok("unload", "beta", self.MODEL)
+        self.assertIn(f"model {harness.model_name()}: ready", text)
+        self.ok("unload", "beta", harness.model_name())
         self.assertEqual(next(t for t in self.status()["tenants"] if t["name"] == "beta")["models"], [])
         self.ok("tenant", "remove", "beta")
         self.ok("tenant", "remove", "alpha")

@@ -132,9 +132,9 @@ inside ckctl status --json | grep -q '"version"' || fail "ckctl status --json pr
 inside useradd --create-home outsider
 as outsider ckctl status >/dev/null || fail "status was refused to a user outside group ckernel"
 
-step "root creates a tenant, loads the model and generates"
+step "root creates a tenant, loads the package's default model by name and generates"
 inside ckctl tenant create t1 --cpus 0 --memory 1G
-inside ckctl load t1 "/srv/models/$(basename "$model")" --name tiny
+inside ckctl load t1 default --name tiny
 generated=$(inside ckctl --json generate t1 tiny "Once upon a time" -n 8 --temp 0)
 grep -q '"generated_tokens": *8' <<<"$generated" || fail "generate did not produce 8 tokens: $generated"
 

@@ -3,12 +3,12 @@
 # set -euo pipefail: it passes when it returns 0, its last output line is the detail shown on the host, and
 # whatever it printed is shown when it fails. Checks build on each other (tenants made by one are used by
 # the next), so add new ones where their preconditions hold. The guest has the ckernel package installed,
-# the test model at $MODEL, the package's /etc/ckernel/ckd.conf as shipped (huge pages on by default,
+# the package's own default model (loaded by its name, `default`, which ckd resolves to $MODEL), the package's /etc/ckernel/ckd.conf as shipped (huge pages on by default,
 # workers as user ckernel), 2 CPUs and 2 NUMA nodes (CPU n on node n), and the stock systemd on the
 # unified cgroup v2 hierarchy.
 # shellcheck shell=bash
 
-MODEL=/srv/models/test.gguf
+MODEL=/usr/share/ckernel/models/default.gguf  # what the package installs and `default` names
 PROMPT="Once upon a time"
 
 # --- helpers -----------------------------------------------------------------------------------------
@@ -105,13 +105,13 @@ check_tenant_files() {
 check "tenant cgroups: cpuset.cpus.effective, cpuset.mems.effective, memory.max" check_tenant_files
 
 check_load() {
-  ckctl load a "$MODEL" --name tiny
-  ckctl load b "$MODEL" --name tiny
+  ckctl load a default --name tiny
+  ckctl load b default --name tiny
   wait_for worker_of a
   wait_for worker_of b
   echo "workers: a $(worker_of a), b $(worker_of b)"
 }
-check "ckctl load the model into a and b" check_load
+check "ckctl load the package's default model by name into a and b" check_load
 
 check_hugepages_per_load() {
   local pages
