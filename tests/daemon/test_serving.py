@@ -133,5 +133,27 @@ class Serving(DaemonTestCase):
         self.ok("tenant", "remove", "eta")
 
 
+class ShippedModels(DaemonTestCase):
+    """A model path without '/' names a model the package ships: ckd loads it from its models-dir (here
+    the test model's directory, which plays /usr/share/ckernel/models) and keeps the resolved path."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.EXTRA_ARGS = ("--models-dir", str(pathlib.Path(harness.TOOLS["model"]).parent))
+        super().setUpClass()
+
+    def test_load_by_name(self):
+        self.ok("tenant", "create", "theta", "--cpus", "0", "--memory", "1G")
+        name = harness.model_name()
+        self.ok("load", "theta", name)
+        model = self.model_status("theta", name)
+        self.assertEqual(model["path"], harness.TOOLS["model"])
+        self.assertEqual(model["state"], "ready")
+        missing = self.ckctl("load", "theta", "no-such-model")
+        self.assertNotEqual(missing.code, 0)
+        self.assertIn(str(pathlib.Path(harness.TOOLS["model"]).parent / "no-such-model.gguf"), missing.err)
+        self.ok("tenant", "remove", "theta")
+
+
 if __name__ == "__main__":
     harness.main()

@@ -83,6 +83,13 @@ class Cktrain(unittest.TestCase):
                            capture_output=True, text=True, timeout=60)
         self.assertEqual(p.returncode, 0, p.stderr)
         self.assertEqual(len(json.loads(p.stdout)["steps"]), 8)
+        # Export for serving goes through ckquantize; the quantized model generates too.
+        quantized = os.path.join(self.dir, "trained-Q8_0.gguf")
+        p = subprocess.run([ARGS.ckquantize, out, quantized, "Q8_0"], capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        p = subprocess.run([ARGS.ckrun, "-m", quantized, "-p", "The cat", "-n", "8", "--temp", "0", "--json"],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(p.returncode, 0, p.stderr)
         # cktrain eval agrees that the trained model is better than the initial one on this text.
         evals = [json.loads(self.cktrain(["eval", m, "--data", self.data, "--context", "32", "--json"]).stdout)
                  for m in (self.model, out)]
@@ -164,6 +171,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser()
     parser.add_argument("--cktrain", required=True)
     parser.add_argument("--ckrun", required=True)
+    parser.add_argument("--ckquantize", required=True)
     parser.add_argument("--vocab", required=True)
     ARGS, rest = parser.parse_known_args()
     unittest.main(argv=[sys.argv[0], *rest], verbosity=2)

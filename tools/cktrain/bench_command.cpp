@@ -1,6 +1,8 @@
 // cktrain bench: training throughput of a model shape on random tokens, as a share of the machine's
 // measured fp32 FMA peak. A benchmark, not a test: run it on a quiet machine, and compare side by side
 // with PyTorch (scripts/bench-train-side-by-side.sh).
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 #include <iostream>
@@ -72,13 +74,14 @@ int bench_command(const std::vector<std::string>& args) {
   std::fprintf(stderr, "cktrain bench: measuring the machine's fp32 peak at %d threads...\n", threads);
   const bench::MachineLimits limits = bench::measure_machine_limits(threads);
   std::vector<double> seconds;
+  const bool terminal = ::isatty(STDERR_FILENO) == 1;
   for (int64_t i = 0; i < warmup + steps; ++i) {
     const train::StepResult r = trainer.step(random_tokens);
     if (i >= warmup) seconds.push_back(r.seconds);
-    std::fprintf(stderr, "\rstep %lld/%lld  %.3f s  loss %.4f", static_cast<long long>(i + 1),
-                 static_cast<long long>(warmup + steps), r.seconds, r.loss);
+    std::fprintf(stderr, "%sstep %lld/%lld  %.3f s  loss %.4f%s", terminal ? "\r" : "", static_cast<long long>(i + 1),
+                 static_cast<long long>(warmup + steps), r.seconds, r.loss, terminal ? "" : "\n");
   }
-  std::fprintf(stderr, "\n");
+  if (terminal) std::fprintf(stderr, "\n");
   std::sort(seconds.begin(), seconds.end());
   const double median = seconds[seconds.size() / 2];
   const double tokens = static_cast<double>(batch * shape.n_ctx);
