@@ -45,4 +45,27 @@ for t, r in sorted(rows.items()):
     print(f"| {t} | {statistics.median(c for c, _, _ in r):.0f} | {statistics.median(p for _, p, _ in r):.0f} | "
           f"**{statistics.median(ratios):.2f}x** | {min(ratios):.2f}-{max(ratios):.2f} | "
           f"{100 * statistics.median(s for _, _, s in r):.0f}% |")
+
+# The plot: median tokens/s per engine and thread count, whiskers from the slowest to the fastest round.
+W, H, M = 640, 360, 60
+top = max(max(c for c, _, _ in r + [(0, 0, 0)]) for r in rows.values()) * 1.1
+group = (W - 2 * M) / max(1, len(rows))
+svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
+       '<rect width="100%" height="100%" fill="white"/>',
+       f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">training tokens/s, 15M llama, batch 8 x 256</text>']
+y = lambda v: H - M - v / top * (H - 2 * M)
+for i, (t, r) in enumerate(sorted(rows.items())):
+    for j, (label, color, values) in enumerate((("cktrain", "#1f77b4", [c for c, _, _ in r]),
+                                                ("PyTorch", "#d62728", [p for _, p, _ in r]))):
+        x = M + i * group + group * (0.2 + 0.32 * j)
+        w = group * 0.28
+        med = statistics.median(values)
+        svg.append(f'<rect x="{x:.1f}" y="{y(med):.1f}" width="{w:.1f}" height="{H - M - y(med):.1f}" fill="{color}"/>')
+        svg.append(f'<line x1="{x + w / 2:.1f}" x2="{x + w / 2:.1f}" y1="{y(min(values)):.1f}" y2="{y(max(values)):.1f}" stroke="black"/>')
+        svg.append(f'<text x="{x + w / 2:.1f}" y="{y(max(values)) - 6:.1f}" text-anchor="middle">{med:.0f}</text>')
+        svg.append(f'<text x="{x + w / 2:.1f}" y="{H - M + 16}" text-anchor="middle">{label}</text>')
+    svg.append(f'<text x="{M + (i + 0.5) * group:.1f}" y="{H - M + 34}" text-anchor="middle">{t} thread{"s" if t > 1 else ""}</text>')
+svg.append("</svg>")
+with open(os.path.join(out, "tokens-per-second.svg"), "w") as f:
+    f.write("\n".join(svg) + "\n")
 PY

@@ -140,6 +140,11 @@ void write_model_config(GgufWriter& w, const ModelConfig& c) {
   }
 }
 
+void write_tokenizer_of(GgufWriter& w, const GgufFile& source) {
+  for (const auto& [key, value] : source.metadata())
+    if (key.starts_with("tokenizer.")) w.set(key, GgufWriteValue::copy_of(value));
+}
+
 Model::Model(std::unique_ptr<GgufFile> file, ModelConfig config, Tokenizer tokenizer)
     : file_(std::move(file)), config_(std::move(config)), tokenizer_(std::move(tokenizer)) {}
 

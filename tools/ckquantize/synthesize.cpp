@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "ckernel/engine/gguf.h"
+#include "ckernel/engine/model.h"
+#include "ckernel/engine/train/parameters.h"
 #include "model_writer.h"
 
 namespace ck::quantize {
@@ -31,49 +33,33 @@ void check_shape(const SynthesisOptions& o) {
           "--embd and --ffn must be multiples of 32 (the block size)");
 }
 
-struct TensorPlan {
-  std::string name;
-  std::vector<int64_t> ne;
-  float mean;
-  float stddev;
-};
-
-std::vector<TensorPlan> plan_tensors(const SynthesisOptions& o, int64_t n_vocab) {
-  const int64_t kv_dim = o.n_embd / o.n_head * o.n_head_kv;
-  const auto matrix_std = [](int64_t fan_in) { return 2.0f / std::sqrt(static_cast<float>(fan_in)); };
-  std::vector<TensorPlan> plan = {{"token_embd.weight", {o.n_embd, n_vocab}, 0.f, 1.f},
-                                  {"output_norm.weight", {o.n_embd}, 1.f, 0.1f}};
-  if (o.untied_output) plan.push_back({"output.weight", {o.n_embd, n_vocab}, 0.f, 1.f});
-  for (int64_t il = 0; il < o.n_layer; ++il) {
-    const std::string blk = "blk." + std::to_string(il) + ".";
-    plan.push_back({blk + "attn_norm.weight", {o.n_embd}, 1.f, 0.1f});
-    plan.push_back({blk + "attn_q.weight", {o.n_embd, o.n_embd}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "attn_k.weight", {o.n_embd, kv_dim}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "attn_v.weight", {o.n_embd, kv_dim}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "attn_output.weight", {o.n_embd, o.n_embd}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "ffn_norm.weight", {o.n_embd}, 1.f, 0.1f});
-    plan.push_back({blk + "ffn_gate.weight", {o.n_embd, o.n_ff}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "ffn_up.weight", {o.n_embd, o.n_ff}, 0.f, matrix_std(o.n_embd)});
-    plan.push_back({blk + "ffn_down.weight", {o.n_ff, o.n_embd}, 0.f, matrix_std(o.n_ff)});
-  }
-  return plan;
+// The configuration of the options' shape: the architecture's usual settings (rms_eps 1e-5, theta 10000).
+ModelConfig config_of(const SynthesisOptions& o, int64_t n_vocab) {
+  ModelConfig c;
+  c.architecture = "llama";
+  c.name = "synthetic llama " + std::to_string(o.n_layer) + "x" + std::to_string(o.n_embd) + " seed " +
+           std::to_string(o.seed);
+  c.n_vocab = n_vocab;
+  c.n_ctx_train = o.n_ctx_train;
+  c.n_embd = o.n_embd;
+  c.n_layer = o.n_layer;
+  c.n_head = o.n_head;
+  c.n_head_kv = o.n_head_kv;
+  c.head_dim = o.n_embd / o.n_head;
+  c.n_ff = o.n_ff;
+  c.rms_eps = 1e-5f;
+  c.rope.n_dims = c.head_dim;
+  c.rope.freq_base = 10000.0f;
+  c.rope.n_ctx_orig = o.n_ctx_train;
+  c.tied_output = !o.untied_output;
+  return c;
 }
 
-void set_hyper_parameters(GgufWriter& w, const SynthesisOptions& o, int64_t n_vocab) {
-  const auto u32 = [](int64_t v) { return static_cast<uint32_t>(v); };
-  w.set("general.architecture", "llama");
-  w.set("general.name", "synthetic llama " + std::to_string(o.n_layer) + "x" + std::to_string(o.n_embd) +
-                            " seed " + std::to_string(o.seed));
-  w.set("llama.vocab_size", u32(n_vocab));
-  w.set("llama.context_length", u32(o.n_ctx_train));
-  w.set("llama.embedding_length", u32(o.n_embd));
-  w.set("llama.block_count", u32(o.n_layer));
-  w.set("llama.feed_forward_length", u32(o.n_ff));
-  w.set("llama.attention.head_count", u32(o.n_head));
-  w.set("llama.attention.head_count_kv", u32(o.n_head_kv));
-  w.set("llama.rope.dimension_count", u32(o.n_embd / o.n_head));
-  w.set("llama.attention.layer_norm_rms_epsilon", 1e-5f);
-  w.set("llama.rope.freq_base", 10000.0f);
+// The mean and standard deviation a tensor's values are drawn from (see the top of this file).
+std::pair<float, float> statistics_of(const train::ParameterTensor& t) {
+  if (t.name.ends_with("norm.weight")) return {1.f, 0.1f};
+  if (t.name == "token_embd.weight" || t.name == "output.weight") return {0.f, 1.f};
+  return {0.f, 2.0f / std::sqrt(static_cast<float>(t.cols))};  // fan-in: the row length
 }
 
 }  // namespace
@@ -84,24 +70,24 @@ void synthesize(const SynthesisOptions& o) {
   const auto n_vocab = static_cast<int64_t>(vocab->get_string_array("tokenizer.ggml.tokens").size());
   if (n_vocab == 0) vocab->fail("has no tokenizer.ggml.tokens to take the vocabulary from");
 
-  const std::vector<TensorPlan> plan = plan_tensors(o, n_vocab);
-  ModelWriter out(o.file_type, o.n_layer, !o.untied_output, plan.size());
-  set_hyper_parameters(out.gguf(), o, n_vocab);
-  for (const auto& [key, value] : vocab->metadata())
-    if (key.starts_with("tokenizer.")) out.gguf().set(key, GgufWriteValue::copy_of(value));
+  const ModelConfig config = config_of(o, n_vocab);
+  // The tensors, their names and shapes, as the engine lays out a model of this configuration.
+  const train::ParameterLayout layout(config);
+  ModelWriter out(o.file_type, o.n_layer, !o.untied_output, layout.tensors().size());
+  write_model_config(out.gguf(), config);
+  write_tokenizer_of(out.gguf(), *vocab);
 
   std::vector<float> values;
-  for (size_t i = 0; i < plan.size(); ++i) {
-    const TensorPlan& t = plan[i];
+  for (size_t i = 0; i < layout.tensors().size(); ++i) {
+    const train::ParameterTensor& t = layout.tensors()[i];
     std::seed_seq seed{static_cast<uint32_t>(o.seed), static_cast<uint32_t>(o.seed >> 32),
                        static_cast<uint32_t>(i)};
     std::mt19937 generator(seed);
-    std::normal_distribution<float> distribution(t.mean, t.stddev);
-    int64_t count = 1;
-    for (int64_t n : t.ne) count *= n;
-    values.resize(static_cast<size_t>(count));
+    const auto [mean, stddev] = statistics_of(t);
+    std::normal_distribution<float> distribution(mean, stddev);
+    values.resize(static_cast<size_t>(t.size()));
     for (float& v : values) v = distribution(generator);
-    out.add(t.name, t.ne, values);
+    out.add(t.name, t.matrix ? std::vector<int64_t>{t.cols, t.rows} : std::vector<int64_t>{t.cols}, values);
   }
   out.write(o.out_path);
 }

@@ -67,6 +67,9 @@ struct Backprop::Activations {
   Floats out_normed, out_rstd, logits, losses;
   std::vector<int32_t> inputs, targets;
   Floats rope_cos_sin;
+  // The shapes every pass uses, fixed at construction.
+  ops::RopeTable rope{};
+  ops::AttentionShape attention{};
   // Backward scratch: the residual stream's gradient and the gradients of one layer's activations.
   Floats d_residual, d_normed, d_h, d_gate, d_up, d_attn, d_q, d_k, d_v;
   kernels::SgemmScratch gemm;
@@ -95,6 +98,8 @@ Backprop::Backprop(const ModelConfig& config, int64_t batch, int64_t context, Bu
   a.losses.allocate(memory, n), a.inputs.resize(n), a.targets.resize(n);
   a.rope_cos_sin.allocate(memory, static_cast<size_t>(context * c.rope.n_dims));
   ops::rope_table(c.rope.n_dims, c.rope.freq_base, c.rope.freq_scale, context, a.rope_cos_sin.data());
+  a.rope = {c.rope.n_dims, c.rope.neox, context, a.rope_cos_sin.data()};
+  a.attention = {batch, context, c.n_head, c.n_head_kv, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim))};
   a.d_residual.allocate(memory, n * d), a.d_normed.allocate(memory, n * d), a.d_h.allocate(memory, n * f), a.d_gate.allocate(memory, n * f);
   a.d_up.allocate(memory, n * f), a.d_attn.allocate(memory, n * q_dim), a.d_q.allocate(memory, n * q_dim), a.d_k.allocate(memory, n * kv_dim);
   a.d_v.allocate(memory, n * kv_dim);
@@ -159,17 +164,20 @@ double Backprop::cross_entropy(float grad_scale, int64_t rows_used, kernels::Thr
   return sum / static_cast<double>(counted);
 }
 
+template <class Buffer>
+auto* Backprop::tensor_data(Buffer& buffer, int index) const {
+  return buffer.data() + layout_.tensors()[static_cast<size_t>(index)].offset;
+}
+
 void Backprop::forward(const ParameterBuffer& p, kernels::ThreadPool& pool) {
   const ModelConfig& c = config_;
   Activations& a = *a_;
   const Linear linear{pool, a.gemm};
   const int64_t n = batch_ * context_, d = c.n_embd, f = c.n_ff;
   const int64_t q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
-  const auto& t = layout_.tensors();
-  auto w = [&](int index) { return p.data() + t[static_cast<size_t>(index)].offset; };
-  const ops::RopeTable rope{c.rope.n_dims, c.rope.neox, context_, a.rope_cos_sin.data()};
-  const ops::AttentionShape shape{batch_, context_, c.n_head, c.n_head_kv, c.head_dim,
-                                  1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+  auto w = [&](int index) { return tensor_data(p, index); };
+  const ops::RopeTable& rope = a.rope;
+  const ops::AttentionShape& shape = a.attention;
 
   ops::embedding_forward(w(layout_.token_embd()), a.inputs.data(), n, d, a.residual[0].data(), pool);
   for (size_t il = 0; il < a.layers.size(); ++il) {
@@ -215,12 +223,10 @@ void Backprop::backward(const ParameterBuffer& p, ParameterBuffer& g, kernels::T
   const Linear linear{pool, a.gemm};
   const int64_t n = batch_ * context_, d = c.n_embd, f = c.n_ff;
   const int64_t q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
-  const auto& t = layout_.tensors();
-  auto w = [&](int index) { return p.data() + t[static_cast<size_t>(index)].offset; };
-  auto dw = [&](int index) { return g.data() + t[static_cast<size_t>(index)].offset; };
-  const ops::RopeTable rope{c.rope.n_dims, c.rope.neox, context_, a.rope_cos_sin.data()};
-  const ops::AttentionShape shape{batch_, context_, c.n_head, c.n_head_kv, c.head_dim,
-                                  1.0f / std::sqrt(static_cast<float>(c.head_dim))};
+  auto w = [&](int index) { return tensor_data(p, index); };
+  auto dw = [&](int index) { return tensor_data(g, index); };
+  const ops::RopeTable& rope = a.rope;
+  const ops::AttentionShape& shape = a.attention;
 
   // a.logits holds d(loss)/d(logits) now (cross_entropy overwrote them).
   linear.input_gradient(a.logits.data(), w(layout_.output()), n, d, c.n_vocab, a.d_normed.data());

@@ -28,8 +28,7 @@ GgufWriter model_writer(const ModelConfig& config, const ParameterLayout& layout
   GgufWriter w;
   write_model_config(w, config);
   w.set("general.file_type", uint32_t{0});  // llama.cpp's LLAMA_FTYPE_ALL_F32
-  for (const auto& [key, value] : vocabulary.metadata())
-    if (key.starts_with("tokenizer.")) w.set(key, GgufWriteValue::copy_of(value));
+  write_tokenizer_of(w, vocabulary);
   add_tensors(w, "", layout, parameters);
   return w;
 }

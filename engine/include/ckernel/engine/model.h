@@ -36,6 +36,8 @@ class GgufWriter;
 // Sets the general.* and <architecture>.* keys from which Model::load reads this configuration back (the
 // inverse of loading, kept beside it): for models the engine writes itself, such as training checkpoints.
 void write_model_config(GgufWriter& writer, const ModelConfig& config);
+// Copies every tokenizer.* key of `source` (a model or vocabulary file), which is the whole vocabulary.
+void write_tokenizer_of(GgufWriter& writer, const GgufFile& source);
 
 class Model {
  public:

@@ -52,6 +52,9 @@ class Backprop {
   void forward(const ParameterBuffer& p, kernels::ThreadPool& pool);
   double cross_entropy(float grad_scale, int64_t rows_used, kernels::ThreadPool& pool);
   void backward(const ParameterBuffer& p, ParameterBuffer& g, kernels::ThreadPool& pool);
+  // Where tensor `index` of the layout starts in a parameter-shaped buffer.
+  template <class Buffer>
+  auto* tensor_data(Buffer& buffer, int index) const;
 
   ModelConfig config_;
   ParameterLayout layout_;
