@@ -52,7 +52,7 @@ top = max(max(c for c, _, _ in r + [(0, 0, 0)]) for r in rows.values()) * 1.1
 group = (W - 2 * M) / max(1, len(rows))
 svg = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{W}" height="{H}" font-family="sans-serif" font-size="12">',
        '<rect width="100%" height="100%" fill="white"/>',
-       f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">training tokens/s, 15M llama, batch 8 x 256</text>']
+       f'<text x="{W / 2}" y="22" text-anchor="middle" font-size="14">training tokens/s, 12.6M llama, batch 8 x 256</text>']
 y = lambda v: H - M - v / top * (H - 2 * M)
 for i, (t, r) in enumerate(sorted(rows.items())):
     for j, (label, color, values) in enumerate((("cktrain", "#1f77b4", [c for c, _, _ in r]),

@@ -13,7 +13,7 @@ fi
 "$root/scripts/install-deps.sh"
 export BUILD_DIR=${BUILD_DIR:-$root/build}
 "$root/scripts/build.sh"
-prompt=${CKERNEL_PROMPT:-PROMPT_PLACEHOLDER}
+prompt=${CKERNEL_PROMPT:-It was a fine morning, and}
 ckd=$BUILD_DIR/ckd/ckd
 ckctl_binary=$BUILD_DIR/ckctl/ckctl
 
@@ -78,6 +78,8 @@ done
 
 ckctl tenant create demo --cpus "$(cat /sys/devices/system/cpu/online)" --memory 1G
 ckctl load demo "$model" --name demo-model
-ckctl generate demo demo-model "$prompt" -n 48 --temp 0
+# Sampled (seeded, so the demo prints the same text every time): greedy decoding of a model this small
+# falls into loops.
+ckctl generate demo demo-model "$prompt" -n 48 --temp 0.7 --top-k 40 --seed 1
 ckctl status
 ckctl tenant remove demo
