@@ -100,7 +100,7 @@ std::vector<CommandSpec> model_commands() {
           .summary = "load a GGUF model file into a tenant and start its worker",
           .details = "Waits until the worker is ready, showing progress on stderr while the weights are\n"
                      "copied. A model file already loaded elsewhere shares its weights (no second copy).\n"
-                     "MODEL without '/' that is no file here names a model the package ships: `default`\n"
+                     "MODEL without '/' or .gguf that is no file here names a model the package ships: `default`\n"
                      "is ckernel's own small English model (ckd's models-dir, /usr/share/ckernel/models).",
           .examples = "load alice default\n"
                       "load alice /var/lib/ckernel/models/llama-3.2-1b-Q4_K_M.gguf\n"
