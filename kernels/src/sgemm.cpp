@@ -213,15 +213,22 @@ void grow(std::vector<float>& buffer, int64_t floats) {
   if (static_cast<int64_t>(buffer.size()) < floats) buffer.resize(static_cast<size_t>(floats));
 }
 
+// Checks the operands and does what needs no product: nothing for an empty C, the empty chain for k = 0.
+// Returns whether tiles remain to be run.
+bool check_and_handle_empty(const SgemmOperands& p) {
+  check(p);
+  if (p.m == 0 || p.n == 0) return false;
+  if (p.k == 0) {
+    if (!p.accumulate) zero_c(p);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace
 
 void sgemm_serial(const SgemmOperands& p, SgemmScratch& scratch, IsaLevel level) {
-  check(p);
-  if (p.m == 0 || p.n == 0) return;
-  if (p.k == 0) {
-    if (!p.accumulate) zero_c(p);
-    return;
-  }
+  if (!check_and_handle_empty(p)) return;
   const SgemmKernel& kern = kernel_for(level);
   const PanelSizes sizes = panel_sizes(kern, p.m, p.n, p.k);
   grow(scratch.packed_a, sizes.a);
@@ -230,12 +237,7 @@ void sgemm_serial(const SgemmOperands& p, SgemmScratch& scratch, IsaLevel level)
 }
 
 void sgemm(const SgemmOperands& p, ThreadPool& pool, SgemmScratch& scratch, IsaLevel level) {
-  check(p);
-  if (p.m == 0 || p.n == 0) return;
-  if (p.k == 0) {
-    if (!p.accumulate) zero_c(p);
-    return;
-  }
+  if (!check_and_handle_empty(p)) return;
   const SgemmKernel& kern = kernel_for(level);
   const int64_t threads = pool.size();
   const Grid grid = choose_grid(kern, p.m, p.n, threads);

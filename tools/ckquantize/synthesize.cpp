@@ -11,48 +11,17 @@
 
 #include "ckernel/engine/gguf.h"
 #include "ckernel/engine/model.h"
+#include "ckernel/engine/model_shape.h"
 #include "ckernel/engine/train/parameters.h"
 #include "model_writer.h"
 
 namespace ck::quantize {
 namespace {
 
+// What quantizing adds to model_config()'s checks of the shape.
 void check_shape(const SynthesisOptions& o) {
-  auto require = [](bool ok, const std::string& problem) {
-    if (!ok) throw std::invalid_argument(problem);
-  };
-  require(o.n_embd > 0 && o.n_layer > 0 && o.n_head > 0 && o.n_head_kv > 0 && o.n_ff > 0 && o.n_ctx_train > 0,
-          "every dimension must be positive");
-  require(o.n_embd % o.n_head == 0,
-          "--embd " + std::to_string(o.n_embd) + " is not a multiple of --heads " + std::to_string(o.n_head));
-  require(o.n_head % o.n_head_kv == 0, "--heads " + std::to_string(o.n_head) +
-                                           " is not a multiple of --kv-heads " + std::to_string(o.n_head_kv));
-  require((o.n_embd / o.n_head) % 2 == 0,
-          "the head size " + std::to_string(o.n_embd / o.n_head) + " must be even for RoPE");
-  require(o.n_embd % 32 == 0 && o.n_ff % 32 == 0,
-          "--embd and --ffn must be multiples of 32 (the block size)");
-}
-
-// The configuration of the options' shape: the architecture's usual settings (rms_eps 1e-5, theta 10000).
-ModelConfig config_of(const SynthesisOptions& o, int64_t n_vocab) {
-  ModelConfig c;
-  c.architecture = "llama";
-  c.name = "synthetic llama " + std::to_string(o.n_layer) + "x" + std::to_string(o.n_embd) + " seed " +
-           std::to_string(o.seed);
-  c.n_vocab = n_vocab;
-  c.n_ctx_train = o.n_ctx_train;
-  c.n_embd = o.n_embd;
-  c.n_layer = o.n_layer;
-  c.n_head = o.n_head;
-  c.n_head_kv = o.n_head_kv;
-  c.head_dim = o.n_embd / o.n_head;
-  c.n_ff = o.n_ff;
-  c.rms_eps = 1e-5f;
-  c.rope.n_dims = c.head_dim;
-  c.rope.freq_base = 10000.0f;
-  c.rope.n_ctx_orig = o.n_ctx_train;
-  c.tied_output = !o.untied_output;
-  return c;
+  if (o.n_embd % 32 != 0 || o.n_ff % 32 != 0)
+    throw std::invalid_argument("--embd and --ffn must be multiples of 32 (the block size)");
 }
 
 // The mean and standard deviation a tensor's values are drawn from (see the top of this file).
@@ -70,7 +39,10 @@ void synthesize(const SynthesisOptions& o) {
   const auto n_vocab = static_cast<int64_t>(vocab->get_string_array("tokenizer.ggml.tokens").size());
   if (n_vocab == 0) vocab->fail("has no tokenizer.ggml.tokens to take the vocabulary from");
 
-  const ModelConfig config = config_of(o, n_vocab);
+  const ModelShape shape{"llama", o.n_embd, o.n_layer, o.n_head, o.n_head_kv, o.n_ff, o.n_ctx_train, 0, !o.untied_output};
+  const ModelConfig config = model_config(shape, n_vocab,
+                                          "synthetic llama " + std::to_string(o.n_layer) + "x" +
+                                              std::to_string(o.n_embd) + " seed " + std::to_string(o.seed));
   // The tensors, their names and shapes, as the engine lays out a model of this configuration.
   const train::ParameterLayout layout(config);
   ModelWriter out(o.file_type, o.n_layer, !o.untied_output, layout.tensors().size());
