@@ -32,6 +32,15 @@ Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i) {
   return {Utf8Status::complete, length};
 }
 
+std::optional<std::size_t> first_invalid_utf8(std::string_view text) {
+  for (std::size_t i = 0; i < text.size();) {
+    const Utf8Sequence sequence = utf8_sequence_at(text, i);
+    if (sequence.status != Utf8Status::complete) return i;
+    i += sequence.length;
+  }
+  return std::nullopt;
+}
+
 void append_utf8(std::string& out, std::uint32_t code_point) {
   if (code_point < 0x80) {
     out += static_cast<char>(code_point);

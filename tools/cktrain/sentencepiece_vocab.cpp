@@ -9,7 +9,7 @@
 #include "ckernel/engine/tokenizer.h"
 #include "ckernel/engine/train/corpus.h"
 #include "ckernel/engine/train/document_files.h"
-#include "ckernel/engine/train/utf8_validation.h"
+#include "ckernel/json/utf8.h"
 #include "sentencepiece_log.h"
 
 namespace ck::cktrain {
@@ -43,7 +43,7 @@ TrainingText read_training_text(const std::vector<std::filesystem::path>& inputs
   TrainingText text;
   for (const train::DocumentFile& file : train::list_document_files(inputs)) {
     const std::string bytes = train::read_document(file.path);
-    if (const auto bad = train::first_invalid_utf8(bytes))
+    if (const auto bad = first_invalid_utf8(bytes))
       throw train::CorpusError(file.path.string() + ": not valid UTF-8 at byte offset " +
                                std::to_string(*bad));
     for (size_t start = 0; start < bytes.size();) {

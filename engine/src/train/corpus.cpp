@@ -4,7 +4,7 @@
 #include <cstdio>
 
 #include "ckernel/engine/train/document_files.h"
-#include "ckernel/engine/train/utf8_validation.h"
+#include "ckernel/json/utf8.h"
 
 namespace ck::train {
 namespace {

@@ -71,25 +71,33 @@ void exp_array(const float* x, float* y, int64_t n) {
     store_part<L>(y + i, exp<L>(load_part<L>(x + i, n - i, 0.0f)), n - i);
 }
 
-// sum over i < n of a[i] * b[i], where factors(i, count, a, b) loads the factors of the group of lanes at i
-// (count < 16 only for the last group, whose other lanes must hold zeros). Four accumulators, one per
-// group of a run of four, added pairwise at the end of each block.
-template <class L, class Factors>
-double block_fma_sum(int64_t n, Factors factors) {
+// A sum over i < n, kSumBlock elements at a time: accumulate(i, count, acc) adds the group of lanes at i
+// (count < 16 only for the last group) into acc, one of four accumulators used in turn; each block's four
+// are added pairwise, reduced across lanes and summed in double. The one reduction tree of the row kernels.
+template <class L, class Accumulate>
+double block_sum(int64_t n, Accumulate accumulate) {
   using Reg = typename L::Reg;
   double sum = 0;
   for (int64_t block = 0; block < n; block += kSumBlock) {
     const int64_t end = block + kSumBlock < n ? block + kSumBlock : n;
     Reg acc[4] = {L::zero(), L::zero(), L::zero(), L::zero()};
     int64_t g = 0;
-    for (int64_t i = block; i < end; i += kLanes, ++g) {
-      Reg a, b;
-      factors(i, end - i, a, b);
-      acc[g & 3] = L::fmadd(a, b, acc[g & 3]);
-    }
+    for (int64_t i = block; i < end; i += kLanes, ++g) accumulate(i, end - i, acc[g & 3]);
     sum += static_cast<double>(L::reduce_add(L::add(L::add(acc[0], acc[1]), L::add(acc[2], acc[3]))));
   }
   return sum;
+}
+
+// sum over i < n of a[i] * b[i], where factors(i, count, a, b) loads the factors of the group of lanes at i
+// (the last group's lanes past the end must hold zeros).
+template <class L, class Factors>
+double block_fma_sum(int64_t n, Factors factors) {
+  using Reg = typename L::Reg;
+  return block_sum<L>(n, [&](int64_t i, int64_t count, Reg& acc) {
+    Reg a, b;
+    factors(i, count, a, b);
+    acc = L::fmadd(a, b, acc);
+  });
 }
 
 template <class L>
@@ -99,25 +107,17 @@ float row_max(const float* x, int64_t n) {
   return L::reduce_max(m);
 }
 
-// sum over i of e^(x[i] - max), stored into out[i] when out is not nullptr. Blocks as block_fma_sum.
+// sum over i of e^(x[i] - max), stored into out[i] when out is not nullptr.
 template <class L>
 double exp_sum(const float* x, int64_t n, float max, float* out) {
   using Reg = typename L::Reg;
   const Reg vmax = L::set1(max);
-  double sum = 0;
-  for (int64_t block = 0; block < n; block += kSumBlock) {
-    const int64_t end = block + kSumBlock < n ? block + kSumBlock : n;
-    Reg acc[4] = {L::zero(), L::zero(), L::zero(), L::zero()};
-    int64_t g = 0;
-    for (int64_t i = block; i < end; i += kLanes, ++g) {
-      // Lanes past the end hold -inf: e^-inf is 0.
-      const Reg e = exp<L>(L::sub(load_part<L>(x + i, end - i, -__builtin_huge_valf()), vmax));
-      if (out != nullptr) store_part<L>(out + i, e, end - i);
-      acc[g & 3] = L::add(acc[g & 3], e);
-    }
-    sum += static_cast<double>(L::reduce_add(L::add(L::add(acc[0], acc[1]), L::add(acc[2], acc[3]))));
-  }
-  return sum;
+  return block_sum<L>(n, [&](int64_t i, int64_t count, Reg& acc) {
+    // Lanes past the end hold -inf: e^-inf is 0.
+    const Reg e = exp<L>(L::sub(load_part<L>(x + i, count, -__builtin_huge_valf()), vmax));
+    if (out != nullptr) store_part<L>(out + i, e, count);
+    acc = L::add(acc, e);
+  });
 }
 
 template <class L>

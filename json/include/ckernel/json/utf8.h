@@ -1,10 +1,11 @@
 // UTF-8 well-formedness as Unicode defines it (table 3-7: no overlong forms, no surrogates, nothing above
 // U+10FFFF). JSON text must be valid UTF-8, and so must ckd's D-Bus strings, which also meet characters
-// that a token boundary has cut in two.
+// that a token boundary has cut in two, and the training corpora, which are checked before tokenizing.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -26,6 +27,10 @@ struct Utf8Sequence {
 
 // What starts at text[i], for i < text.size().
 Utf8Sequence utf8_sequence_at(std::string_view text, std::size_t i);
+
+// The offset of the first byte of the first ill-formed sequence (invalid, or truncated by the end of
+// the text), or nullopt when all of `text` is valid: what names the place of the damage in a corrupt file.
+std::optional<std::size_t> first_invalid_utf8(std::string_view text);
 
 // Appends a code point (at most U+10FFFF, not a surrogate) as UTF-8.
 void append_utf8(std::string& out, std::uint32_t code_point);
