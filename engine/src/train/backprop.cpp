@@ -68,6 +68,9 @@ struct Backprop::Activations {
   std::vector<int32_t> inputs, targets;
   Floats rope_cos_sin;
   // The shapes every pass uses, fixed at construction.
+  struct Sizes {
+    int64_t rows, embd, ff, q_dim, kv_dim;  // rows = batch * context tokens
+  } sizes{};
   ops::RopeTable rope{};
   ops::AttentionShape attention{};
   // Backward scratch: the residual stream's gradient and the gradients of one layer's activations.
@@ -98,6 +101,7 @@ Backprop::Backprop(const ModelConfig& config, int64_t batch, int64_t context, Bu
   a.losses.allocate(memory, n), a.inputs.resize(n), a.targets.resize(n);
   a.rope_cos_sin.allocate(memory, static_cast<size_t>(context * c.rope.n_dims));
   ops::rope_table(c.rope.n_dims, c.rope.freq_base, c.rope.freq_scale, context, a.rope_cos_sin.data());
+  a.sizes = {batch * context, c.n_embd, c.n_ff, c.n_head * c.head_dim, c.n_head_kv * c.head_dim};
   a.rope = {c.rope.n_dims, c.rope.neox, context, a.rope_cos_sin.data()};
   a.attention = {batch, context, c.n_head, c.n_head_kv, c.head_dim, 1.0f / std::sqrt(static_cast<float>(c.head_dim))};
   a.d_residual.allocate(memory, n * d), a.d_normed.allocate(memory, n * d), a.d_h.allocate(memory, n * f), a.d_gate.allocate(memory, n * f);
@@ -173,8 +177,7 @@ void Backprop::forward(const ParameterBuffer& p, kernels::ThreadPool& pool) {
   const ModelConfig& c = config_;
   Activations& a = *a_;
   const Linear linear{pool, a.gemm};
-  const int64_t n = batch_ * context_, d = c.n_embd, f = c.n_ff;
-  const int64_t q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
+  const auto [n, d, f, q_dim, kv_dim] = a.sizes;
   auto w = [&](int index) { return tensor_data(p, index); };
   const ops::RopeTable& rope = a.rope;
   const ops::AttentionShape& shape = a.attention;
@@ -221,8 +224,7 @@ void Backprop::backward(const ParameterBuffer& p, ParameterBuffer& g, kernels::T
   const ModelConfig& c = config_;
   Activations& a = *a_;
   const Linear linear{pool, a.gemm};
-  const int64_t n = batch_ * context_, d = c.n_embd, f = c.n_ff;
-  const int64_t q_dim = c.n_head * c.head_dim, kv_dim = c.n_head_kv * c.head_dim;
+  const auto [n, d, f, q_dim, kv_dim] = a.sizes;
   auto w = [&](int index) { return tensor_data(p, index); };
   auto dw = [&](int index) { return tensor_data(g, index); };
   const ops::RopeTable& rope = a.rope;
