@@ -4,26 +4,34 @@
 // The K-quants with Q8_K (ggml's AVX2 vec_dot): per super-block, eight chunks of 32 elements whose dword
 // lanes are scaled by the sub-block scales in 16-bit products; then one FMA per super-block and lane.
 
-// The 8 scales (bytes 0-7) and 8 mins (bytes 8-15) of Q4_K/Q5_K, 6 bits each, from their 12 packed bytes
-// (layout in blocks.h).
-__m128i unpack_scales_mins(const uint8_t* packed) {
-  uint32_t u[4];
-  __builtin_memcpy(u, packed, 12);
-  constexpr uint32_t kLow6 = 0x3f3f3f3f, kLow4 = 0x0f0f0f0f, kLow2 = 0x03030303;
-  u[3] = ((u[2] >> 4) & kLow4) | (((u[1] >> 6) & kLow2) << 4);
-  const uint32_t mins_low = u[1] & kLow6;
-  u[1] = (u[2] & kLow4) | (((u[0] >> 6) & kLow2) << 4);
-  u[2] = mins_low;
-  u[0] &= kLow6;
-  return _mm_loadu_si128(reinterpret_cast<const __m128i*>(u));
+// A Q4_K/Q5_K block begins with 16 bytes: d and dmin (fp16), then the eight 6-bit scales and eight
+// 6-bit mins packed into 12 bytes s[0..11] (layout in blocks.h; ggml's get_scale_min_k4):
+//   scale j < 4: s[j] & 63                          min j < 4: s[j + 4] & 63
+//   scale j >= 4: (s[j + 4] & 15) | (s[j - 4] >> 6) << 4   min j >= 4: (s[j + 4] >> 4) | (s[j] >> 6) << 4
+// Unpacked from one 16-byte load in eight vector operations: bytes 0-7 the scales, 8-15 the mins. In
+// decode (one token) these headers are half of a row's work per super-block when done byte by byte.
+__m128i unpack_scales_mins(__m128i head) {
+  // Low bits: s[0..3], s[8..11], s[4..7], s[8..11] (head byte = s index + 4), the last four shifted by 4.
+  const __m128i low_source = _mm_shuffle_epi8(head, _mm_setr_epi8(4, 5, 6, 7, 12, 13, 14, 15, 8, 9, 10, 11, 12,
+                                                                     13, 14, 15));
+  const __m128i low = _mm_and_si128(
+      _mm_blendv_epi8(low_source, _mm_srli_epi16(low_source, 4),
+                      _mm_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, -1, -1, -1, -1)),
+      _mm_setr_epi8(63, 63, 63, 63, 15, 15, 15, 15, 63, 63, 63, 63, 15, 15, 15, 15));
+  // High bits (scales and mins 4-7 only): the top two bits of s[0..3] and s[4..7], moved to bits 4-5.
+  constexpr char kZero = -128;  // pshufb writes 0 for an index with the top bit set
+  const __m128i high_source = _mm_shuffle_epi8(
+      head, _mm_setr_epi8(kZero, kZero, kZero, kZero, 4, 5, 6, 7, kZero, kZero, kZero, kZero, 8, 9, 10, 11));
+  const __m128i high = _mm_and_si128(_mm_srli_epi16(high_source, 2), _mm_set1_epi8(0x30));
+  return _mm_or_si128(low, high);
 }
 
-// The mins' share of a super-block: dwords k = mins[2k] * (sums of sub-block 2k) + mins[2k + 1] * (sums
-// of sub-block 2k + 1), as ggml computes it from Q8_K's group sums.
-__m128i mins_products(__m128i mins16, const BlockQ8_K& xb) {
+// Q8_K's group sums of 16 as the eight sums of 32 that the mins multiply, as 16-bit words (ggml's hadd);
+// one token's, shared by every row of a tile.
+__m128i group_sums_of_32(const BlockQ8_K& xb) {
   const __m128i sums_low = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.group_sums));
   const __m128i sums_high = _mm_loadu_si128(reinterpret_cast<const __m128i*>(xb.group_sums + 8));
-  return _mm_madd_epi16(mins16, _mm_hadd_epi16(sums_low, sums_high));
+  return _mm_hadd_epi16(sums_low, sums_high);
 }
 
 struct Q4KAcc {
@@ -73,30 +81,31 @@ struct Q45KDot {
       return _mm_cvtss_f32(mins);
   }
 
-  // What R rows' block b holds besides the quants (6-bit scales and mins, super-block factors), unpacked
-  // once for every token of a tile.
+  // What R rows' block b holds besides the quants (scales and mins as 16-bit words, d and dmin as
+  // fp32), unpacked once for every token of a tile.
   template <int R>
   struct BlockHeaders {
     const Block* wb[R];
-    uint8_t scales[R][8];
-    __m128i mins16[R];
-    float dw[R], dminw[R];
+    __m256i scale_min_words[R];  // words 0-7: the eight scales; 8-15: the eight mins
+    __m128 d_dmin[R];            // lanes 0 and 1: d and dmin
     BlockHeaders(const std::byte* const (&w)[R], int64_t b) {
       for (int r = 0; r < R; ++r) {
         wb[r] = &block_at<Block>(w[r], b);
-        const __m128i scales_mins = unpack_scales_mins(wb[r]->scales);
-        _mm_storel_epi64(reinterpret_cast<__m128i*>(scales[r]), scales_mins);
-        mins16[r] = _mm_cvtepu8_epi16(_mm_srli_si128(scales_mins, 8));
-        dw[r] = half_to_float(wb[r]->d);
-        dminw[r] = half_to_float(wb[r]->dmin);
+        const __m128i head = _mm_loadu_si128(reinterpret_cast<const __m128i*>(wb[r]));
+        scale_min_words[r] = _mm256_cvtepu8_epi16(unpack_scales_mins(head));
+        d_dmin[r] = _mm_cvtph_ps(head);
       }
     }
+    __m128i mins16(int r) const { return _mm256_extracti128_si256(scale_min_words[r], 1); }
   };
 
   template <int R, int T>
   static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
     const BlockHeaders<R> headers(w, b);
+    __m256i scales_twice[R];  // the eight scale words in both 128-bit halves, for the word broadcasts below
+    for (int r = 0; r < R; ++r)
+      scales_twice[r] = _mm256_broadcastsi128_si256(_mm256_castsi256_si128(headers.scale_min_words[r]));
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
 
@@ -105,25 +114,32 @@ struct Q45KDot {
       for (int t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_si256();
     for (int c = 0; c < 8; ++c) {
       __m256i q[R], scale16[R];
+      // Word c of each half, in every word: bytes 2c and 2c + 1.
+      const __m256i word_c = _mm256_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * c));
       for (int r = 0; r < R; ++r) {
         q[r] = chunk(*headers.wb[r], c);
-        scale16[r] = _mm256_set1_epi16(headers.scales[r][c]);
+        scale16[r] = _mm256_shuffle_epi8(scales_twice[r], word_c);
       }
       for (int t = 0; t < T; ++t) {
         const __m256i xq = load32(xb[t]->quants + 32 * c);
         for (int r = 0; r < R; ++r) sums[r][t] = dot_u8s8_scaled(sums[r][t], q[r], xq, scale16[r]);
       }
     }
-    for (int r = 0; r < R; ++r)
-      for (int t = 0; t < T; ++t) accumulate(acc[r][t], headers, r, *xb[t], sums[r][t]);
+    for (int t = 0; t < T; ++t) {
+      const __m128i sums32 = group_sums_of_32(*xb[t]);
+      for (int r = 0; r < R; ++r) accumulate(acc[r][t], headers, r, *xb[t], sums32, sums[r][t]);
+    }
   }
 
-  // A super-block's share of one output, from its integer lane sums.
+  // A super-block's share of one output, from its integer lane sums and the token's group sums of 32.
   template <int R>
-  static void accumulate(Acc& acc, const BlockHeaders<R>& headers, int r, const BlockQ8_K& xb, __m256i sums) {
-    const float dx = xb.scale;
-    acc.mins = add_mins(acc.mins, -dx * headers.dminw[r], mins_products(headers.mins16[r], xb));
-    acc.lanes = _mm256_fmadd_ps(_mm256_set1_ps(dx * headers.dw[r]), _mm256_cvtepi32_ps(sums), acc.lanes);
+  static void accumulate(Acc& acc, const BlockHeaders<R>& headers, int r, const BlockQ8_K& xb,
+                         __m128i sums32, __m256i sums) {
+    // ggml's factors: d = dx * d and dmin = -dx * dmin (a product's sign is exact either way).
+    const __m128 factors = _mm_mul_ps(headers.d_dmin[r], _mm_set1_ps(xb.scale));
+    acc.mins = add_mins(acc.mins, -_mm_cvtss_f32(_mm_movehdup_ps(factors)),
+                        _mm_madd_epi16(headers.mins16(r), sums32));
+    acc.lanes = _mm256_fmadd_ps(_mm256_set1_ps(_mm_cvtss_f32(factors)), _mm256_cvtepi32_ps(sums), acc.lanes);
   }
 };
 
@@ -147,15 +163,17 @@ struct Q45KDotChunkPairs {
   static Acc zero() { return Row::zero(); }
   static float finish(const Acc& acc) { return Row::finish(acc); }
 
-  // Unsigned quants of chunks 2k and 2k + 1; `pair` is words_by_half(2k, 2k + 1).
-  static __m512i chunk_pair(const Block& wb, int k, __m512i pair) {
-    const __m512i packed = _mm512_broadcast_i64x4(load32(wb.quants + 32 * k));
-    const __m512i nibbles =
-        _mm512_and_si512(_mm512_srlv_epi16(packed, words_by_half(0, 4)), _mm512_set1_epi8(0x0F));
+  // Unsigned quants of chunks 4j + h (low half) and 4j + 2 + h (high half), h = 0 or 1: the 64 bytes of
+  // quants at 64j hold chunks 4j and 4j + 1 as the low and high nibbles of their first 32 bytes, chunks
+  // 4j + 2 and 4j + 3 likewise in the last 32. So one full-width load serves two registers. `chunks` is
+  // words_by_half(4j + h, 4j + 2 + h).
+  static __m512i chunk_pair(const Block& wb, int j, int h, __m512i chunks) {
+    const __m512i packed = _mm512_loadu_si512(wb.quants + 64 * j);
+    const __m512i nibbles = _mm512_and_si512(h == 0 ? packed : _mm512_srli_epi16(packed, 4), _mm512_set1_epi8(0x0F));
     if constexpr (Row::kVectorMins) {
       return nibbles;
     } else {
-      const __m512i high = _mm512_srlv_epi16(_mm512_broadcast_i64x4(load32(wb.high_bits)), pair);
+      const __m512i high = _mm512_srlv_epi16(_mm512_broadcast_i64x4(load32(wb.high_bits)), chunks);
       return _mm512_or_si512(nibbles, _mm512_and_si512(_mm512_slli_epi16(high, 4), _mm512_set1_epi8(0x10)));
     }
   }
@@ -164,30 +182,35 @@ struct Q45KDotChunkPairs {
   static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
     const typename Row::template BlockHeaders<R> headers(w, b);
-    __m512i scale_words[R];  // words 0-7: the eight sub-block scales
-    for (int r = 0; r < R; ++r)
-      scale_words[r] = _mm512_castsi256_si512(
-          _mm256_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(headers.scales[r]))));
+    __m512i scale_words[R];  // words 0-7: the eight sub-block scales (the permutes below read no others)
+    for (int r = 0; r < R; ++r) scale_words[r] = _mm512_castsi256_si512(headers.scale_min_words[r]);
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
 
     __m512i sums[R][T];
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) sums[r][t] = _mm512_setzero_si512();
-    __m512i pair = words_by_half(0, 1);
-    for (int k = 0; k < 4; ++k, pair = _mm512_add_epi16(pair, _mm512_set1_epi16(2))) {
-      __m512i q[R], scale16[R];
-      for (int r = 0; r < R; ++r) {
-        q[r] = chunk_pair(*headers.wb[r], k, pair);
-        scale16[r] = _mm512_permutexvar_epi16(pair, scale_words[r]);
-      }
-      for (int t = 0; t < T; ++t) {
-        const __m512i xq = _mm512_loadu_si512(xb[t]->quants + 64 * k);
-        for (int r = 0; r < R; ++r) sums[r][t] = dot_u8s8_scaled(sums[r][t], q[r], xq, scale16[r]);
+    for (int j = 0; j < 2; ++j) {
+      for (int h = 0; h < 2; ++h) {
+        const __m512i chunks = words_by_half(4 * j + h, 4 * j + 2 + h);
+        __m512i q[R], scale16[R];
+        for (int r = 0; r < R; ++r) {
+          q[r] = chunk_pair(*headers.wb[r], j, h, chunks);
+          scale16[r] = _mm512_permutexvar_epi16(chunks, scale_words[r]);
+        }
+        for (int t = 0; t < T; ++t) {
+          // The activations of the same two chunks: 32 bytes at 128j + 32h and at 128j + 64 + 32h.
+          const __m512i low = _mm512_loadu_si512(xb[t]->quants + 128 * j);
+          const __m512i high = _mm512_loadu_si512(xb[t]->quants + 128 * j + 64);
+          const __m512i xq = h == 0 ? _mm512_shuffle_i64x2(low, high, 0x44) : _mm512_shuffle_i64x2(low, high, 0xEE);
+          for (int r = 0; r < R; ++r) sums[r][t] = dot_u8s8_scaled(sums[r][t], q[r], xq, scale16[r]);
+        }
       }
     }
-    for (int r = 0; r < R; ++r)
-      for (int t = 0; t < T; ++t) Row::accumulate(acc[r][t], headers, r, *xb[t], fold_halves(sums[r][t]));
+    for (int t = 0; t < T; ++t) {
+      const __m128i sums32 = group_sums_of_32(*xb[t]);
+      for (int r = 0; r < R; ++r) Row::accumulate(acc[r][t], headers, r, *xb[t], sums32, fold_halves(sums[r][t]));
+    }
   }
 };
 CK_GCC_105593_END
@@ -264,9 +287,9 @@ struct Q6KDotChunkPairs {
   static Acc zero() { return Q6KDot::zero(); }
   static float finish(Acc acc) { return Q6KDot::finish(acc); }
 
-  // Signed quants of chunks 2k and 2k + 1: chunk c's low four bits are in the nibbles of 32 bytes at
-  // low_bits + 64 (c / 4) + 32 (c % 2) (low nibbles for c % 4 < 2), its high two bits in bits 2 (c % 4)
-  // of the 32 bytes at high_bits + 32 (c / 4).
+  // Quants of chunks 2k and 2k + 1 as stored, 0..63 (the value less 32): chunk c's low four bits are in
+  // the nibbles of 32 bytes at low_bits + 64 (c / 4) + 32 (c % 2) (low nibbles for c % 4 < 2), its high
+  // two bits in bits 2 (c % 4) of the 32 bytes at high_bits + 32 (c / 4).
   static __m512i chunk_pair(const BlockQ6_K& wb, int k) {
     const int half = k / 2, high_nibbles = k % 2;
     const __m512i low = _mm512_loadu_si512(wb.low_bits + 64 * half);
@@ -277,9 +300,14 @@ struct Q6KDotChunkPairs {
         _mm512_slli_epi16(_mm512_srlv_epi16(high_bits, words_by_half(4 * high_nibbles, 4 * high_nibbles + 2)),
                           4),
         _mm512_set1_epi8(0x30));
-    return _mm512_sub_epi8(_mm512_or_si512(nibbles, high), _mm512_set1_epi8(32));
+    return _mm512_or_si512(nibbles, high);
   }
 
+  // ggml multiplies the signed quants q - 32 by the activations (through their absolute values and signs,
+  // as VPMADDUBSW wants an unsigned operand). Here the stored quants q (0..63, unsigned already) are
+  // multiplied and 32 x is taken off each 16-bit pair sum: q.x - 32.x is the same integer as (q - 32).x
+  // and no pair sum leaves 16 bits (|(q - 32).x| <= 2 * 32 * 128). 32 x depends on the token only, so a
+  // tile computes it once for all its rows: two operations per row fewer than the sign trick's three.
   template <int R, int T>
   static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
@@ -298,18 +326,22 @@ struct Q6KDotChunkPairs {
     // Words 8i..8i+7 of chunk pair k take scale 4k + i.
     __m512i scale_index = words_by_quarter(0, 1, 2, 3);
     for (int k = 0; k < 4; ++k, scale_index = _mm512_add_epi16(scale_index, _mm512_set1_epi16(4))) {
-      __m512i abs_q[R], scale16[R];
-      __mmask64 negative[R];
+      __m512i q[R], scale16[R];
       for (int r = 0; r < R; ++r) {
-        const __m512i q = chunk_pair(*wb[r], k);
-        abs_q[r] = _mm512_abs_epi8(q);
-        negative[r] = _mm512_movepi8_mask(q);
+        q[r] = chunk_pair(*wb[r], k);
         scale16[r] = _mm512_permutexvar_epi16(scale_index, scale_words[r]);
       }
       for (int t = 0; t < T; ++t) {
         const __m512i xq = _mm512_loadu_si512(xb[t]->quants + 64 * k);
-        for (int r = 0; r < R; ++r)
-          sums[r][t] = dot_u8s8_scaled(sums[r][t], abs_q[r], sign_of(xq, negative[r]), scale16[r]);
+        const __m512i offset = _mm512_maddubs_epi16(_mm512_set1_epi8(32), xq);
+        for (int r = 0; r < R; ++r) {
+          const __m512i pairs = _mm512_sub_epi16(_mm512_maddubs_epi16(q[r], xq), offset);
+#if defined(__AVX512VNNI__)
+          sums[r][t] = _mm512_dpwssd_epi32(sums[r][t], pairs, scale16[r]);
+#else
+          sums[r][t] = _mm512_add_epi32(sums[r][t], _mm512_madd_epi16(pairs, scale16[r]));
+#endif
+        }
       }
     }
     for (int r = 0; r < R; ++r)
