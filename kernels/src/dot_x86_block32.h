@@ -59,6 +59,13 @@ struct SymmetricBlockDotPairs {
   static constexpr int kBlockElements = 32;
   static constexpr int kTileRows = 4;
   static constexpr int kTileTokens = 8;
+  static constexpr bool kTakesActivationScales = true;
+
+  // Token t's activation scale: from the panel's fp32 scales where it has them (a memory operand of the
+  // multiply), else converted from the block's fp16.
+  static __m512 activation_scale(const float* scales, const BlockQ8_0& xb, int64_t b) {
+    return _mm512_set1_ps(scales ? scales[b] : half_to_float(xb.scale));
+  }
   static Acc zero() { return _mm512_setzero_ps(); }
   static float finish(Acc acc, int part) { return hsum8_of_row(acc, part); }
 
@@ -86,12 +93,33 @@ struct SymmetricBlockDotPairs {
 
   template <int R, int T>
   static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
-                   int64_t b) {
+                   const float* const (&scales)[T], int64_t b) {
     constexpr int P = R / 2;
-    __m512i abs_q[P];
-    __mmask64 negative[P];
     __m512 dw[P];
     row_scales<R>(dw, w, b);
+#if defined(__AVX512VNNI__)
+    // VPDPBUSD wants one unsigned operand and sums its four products without saturating, so the
+    // activations go in as x + 128 (a flip of the top bit) and each lane starts from -128 times its
+    // weights' sum: -128 w + (x + 128) . w is exactly x . w. The start depends on the rows only, so it
+    // is paid once per tile for all its tokens, where the sign trick below costs an operation per token.
+    __m512i q[P], start[P];
+    for (int i = 0; i < P; ++i) {
+      q[i] = pair_rows(signed_quants(block_at<Block>(w[2 * i], b)), signed_quants(block_at<Block>(w[2 * i + 1], b)));
+      start[i] = _mm512_sub_epi32(_mm512_setzero_si512(),
+                                  _mm512_dpbusd_epi32(_mm512_setzero_si512(), _mm512_set1_epi8(-128), q[i]));
+    }
+    for (int t = 0; t < T; ++t) {
+      const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
+      const __m512i x_biased = _mm512_xor_si512(both_halves(xb.quants), _mm512_set1_epi8(-128));
+      const __m512 dx = activation_scale(scales[t], xb, b);
+      for (int i = 0; i < P; ++i) {
+        const __m512i lanes = _mm512_dpbusd_epi32(start[i], x_biased, q[i]);
+        acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);
+      }
+    }
+#else
+    __m512i abs_q[P];
+    __mmask64 negative[P];
     for (int i = 0; i < P; ++i) {
       const __m512i q = pair_rows(signed_quants(block_at<Block>(w[2 * i], b)),
                                   signed_quants(block_at<Block>(w[2 * i + 1], b)));
@@ -101,12 +129,13 @@ struct SymmetricBlockDotPairs {
     for (int t = 0; t < T; ++t) {
       const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
       const __m512i xq = both_halves(xb.quants);
-      const __m512 dx = _mm512_set1_ps(half_to_float(xb.scale));
+      const __m512 dx = activation_scale(scales[t], xb, b);
       for (int i = 0; i < P; ++i) {
         const __m512i lanes = dot(abs_q[i], sign_of(xq, negative[i]));
         acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);
       }
     }
+#endif
   }
 };
 

@@ -61,11 +61,13 @@ __m512i dot_u8s8_scaled(__m512i acc, __m512i u, __m512i s, __m512i scales16) {
 #endif
 }
 
+#if !defined(__AVX512VNNI__)
 // x with q's sign (ggml's VPSIGNB, which has no 512-bit form): negated where q < 0; where q = 0 the
-// unsigned factor |q| is 0 anyway.
+// unsigned factor |q| is 0 anyway. (VNNI's VPDPBUSD takes biased activations instead: no signs.)
 __m512i sign_of(__m512i x, __mmask64 q_negative) {
   return _mm512_mask_sub_epi8(x, q_negative, _mm512_setzero_si512(), x);
 }
+#endif
 
 // The 16-bit words 8i..8i + 7 set to v[i].
 __m512i words_by_quarter(int a, int b, int c, int d) {

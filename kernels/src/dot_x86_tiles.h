@@ -44,6 +44,17 @@ void prefetch_lines(const std::byte* begin, const std::byte* end) {
     _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_NTA);
 }
 
+// A kernel's block step; those that take the activations' fp32 scales (K::kTakesActivationScales) get
+// each token's, or nullptr where the panel has none.
+template <class K, int R, int T>
+void step(typename K::Acc (&acc)[R / rows_per_acc<K>()][T], const std::byte* const (&w)[R],
+          const std::byte* const (&x)[T], const float* const (&scales)[T], int64_t b) {
+  if constexpr (requires { K::kTakesActivationScales; })
+    K::template step<R, T>(acc, w, x, scales, b);
+  else
+    K::template step<R, T>(acc, w, x, b);
+}
+
 template <class K, int R, int T>
 void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   constexpr int P = rows_per_acc<K>();
@@ -59,6 +70,9 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   for (int a = 0; a < R / P; ++a)
     for (int t = 0; t < T; ++t) acc[a][t] = K::zero();
   const int64_t blocks = p.n / K::kBlockElements;
+  const float* scales[T];
+  for (int t = 0; t < T; ++t)
+    scales[t] = p.activation_scales ? p.activation_scales + static_cast<size_t>((t0 + t) * blocks) : nullptr;
   // The tile's rows are one region of R strides; each block step sweeps 1/blocks of the region ahead.
   // (A single dot row has no rows ahead and no stride: no prefetch.)
   const size_t tile_bytes = R * p.weight_stride;
@@ -69,7 +83,7 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   for (int64_t b = 0; b < blocks; ++b) {
     if (prefetch)
       prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep);
-    K::template step<R, T>(acc, w, x, b);
+    step<K, R, T>(acc, w, x, scales, b);
   }
   for (int r = 0; r < rows_here; ++r)
     for (int t = 0; t < T; ++t)

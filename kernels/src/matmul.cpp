@@ -4,7 +4,9 @@
 #include <stdexcept>
 #include <string>
 
+#include "ckernel/kernels/half.h"
 #include "ckernel/kernels/type_kernels.h"
+#include "blocks.h"
 
 namespace ck::kernels {
 namespace {
@@ -54,6 +56,11 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
   }
   scratch.activations.resize(converted_bytes);
   std::byte* converted = scratch.activations.data();
+  // Q8_0 activations also get their block scales in fp32 (DotPanel::activation_scales).
+  const Conversion* q8_0 = std::find_if(first, last, [](const Conversion& c) { return c.partner == TensorType::q8_0; });
+  const int64_t q8_0_blocks = cols / static_cast<int64_t>(blocks::kBlock);
+  if (q8_0 != last) scratch.activation_scales.resize(static_cast<size_t>(n_tokens * q8_0_blocks));
+  float* const scales = scratch.activation_scales.data();
   // Activations are converted once, then shared by every thread's rows.
   pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
     for (const Conversion* c = first; c != last; ++c) {
@@ -61,6 +68,12 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
       for (int64_t t = begin; t < end; ++t)
         quantize(x + t * cols, converted + c->offset + static_cast<size_t>(t) * c->stride, cols);
     }
+    if (q8_0 != last)
+      for (int64_t t = begin; t < end; ++t) {
+        const auto* row = reinterpret_cast<const blocks::BlockQ8_0*>(converted + q8_0->offset +
+                                                                     static_cast<size_t>(t) * q8_0->stride);
+        for (int64_t b = 0; b < q8_0_blocks; ++b) scales[t * q8_0_blocks + b] = fp16_to_fp32(row[b].scale);
+      }
   });
   // Split by output rows only, over the matrices' rows end to end: each output is computed as its dot row
   // computes it, whatever thread (or position in a register tile) it lands on.
@@ -74,7 +87,7 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
         panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
                            w.row_stride, to - from, converted + conversion_of[i]->offset,
                            conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
-                           static_cast<size_t>(w.rows)});
+                           static_cast<size_t>(w.rows), conversion_of[i] == q8_0 ? scales : nullptr});
       first_row += w.rows;
     }
   });

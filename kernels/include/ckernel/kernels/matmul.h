@@ -22,6 +22,7 @@ struct WeightMatrix {
 // Scratch space a matmul reuses between calls so that decode does not allocate.
 struct MatmulScratch {
   std::vector<std::byte> activations;
+  std::vector<float> activation_scales;  // DotPanel::activation_scales
 };
 
 // y[t][r] = dot(w row r, x[t]) for t < n_tokens, r < w.rows. x is n_tokens rows of w.cols floats, y is

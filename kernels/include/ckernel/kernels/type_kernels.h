@@ -36,6 +36,9 @@ struct DotPanel {
   int64_t n;  // elements per row
   float* out;
   size_t out_stride;  // floats from one token's outputs to the next
+  // Q8_0 activations only, optional: every block's fp16 scale converted to fp32 once per product (token t's
+  // block b at [t * n / 32 + b]), which a tile would otherwise convert again for every tile of rows.
+  const float* activation_scales = nullptr;
 };
 using DotPanelFn = void (*)(const DotPanel& panel);
 
