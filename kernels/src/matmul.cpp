@@ -4,6 +4,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "ckernel/kernels/kernel_tuning.h"
 #include "ckernel/kernels/type_kernels.h"
 
 namespace ck::kernels {
@@ -53,6 +54,8 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
     total_rows += w.rows;
   }
   scratch.activations.resize(converted_bytes);
+  // The host's measured prefetch (kernel wisdom), read per call: set once at start-up.
+  const WeightPrefetch prefetch = kernel_tuning().prefetch;
   std::byte* converted = scratch.activations.data();
   // Activations are converted once, then shared by every thread's rows.
   pool.parallel_for(n_tokens, [&](int64_t begin, int64_t end) {
@@ -74,7 +77,7 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
         panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
                            w.row_stride, to - from, converted + conversion_of[i]->offset,
                            conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
-                           static_cast<size_t>(w.rows)});
+                           static_cast<size_t>(w.rows), prefetch});
       first_row += w.rows;
     }
   });
