@@ -25,23 +25,38 @@ float finish(const typename K::Acc& acc, int part) {
     return K::finish(acc, part);
 }
 
-// How far ahead of the rows being computed the first pass over them prefetches: about what one core keeps
-// in flight to hide memory latency (latency times bandwidth is a few KiB). On the Zen 5 test machine 8 KiB
-// streamed best; 4, 16 and 32 KiB were 5-20% slower.
-constexpr size_t kPrefetchDistance = 8192;
-
 // Decode streams every weight byte once, R rows side by side: R streams of one row each (a 1024-wide Q8_0
 // row is 17 cache lines), too short for the hardware prefetchers to lock on to. Left alone, the tile waited
 // on every row's first lines and streamed at a third of the read bandwidth, though one long row at a time
 // did not. So the first pass over a tile's rows (all of decode; the first token tile in prefill, which
 // brings the rows into cache for the others) prefetches the memory a whole number of tiles further on as
-// one sequential sweep, each cache line once: the lines starting in [begin, end). Non-temporal: weights
-// streamed once per token should not evict what stays (activations, KV cache) from L2 and L3; the hint
-// also streamed 5-10% faster than T0, T1 or T2 on the test machine.
-void prefetch_lines(const std::byte* begin, const std::byte* end) {
+// one sequential sweep, each cache line once: the lines starting in [begin, end).
+//
+// How far ahead (p.prefetch.distance) is about what one core keeps in flight to hide memory latency
+// (latency times bandwidth is a few KiB); on the Zen 5 test machine 8 KiB streamed best, 4, 16 and 32 KiB
+// were 5-20% slower. The hint (p.prefetch.hint): non-temporal by default, as weights streamed once per
+// token should not evict what stays (activations, KV cache) from L2 and L3, and it streamed 5-10% faster
+// than T0, T1 or T2 there. Both depend on the microarchitecture, so they are host tuning
+// (kernel_tuning.h, measured by `cktune kernels`); 0 turns the software prefetch off. _mm_prefetch needs
+// its hint as a constant: one loop per hint.
+template <_mm_hint Hint>
+void prefetch_lines_with(const std::byte* begin, const std::byte* end) {
   const auto first = (reinterpret_cast<uintptr_t>(begin) + 63) & ~uintptr_t{63};
   for (uintptr_t line = first; line < reinterpret_cast<uintptr_t>(end); line += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(line), _MM_HINT_NTA);
+    _mm_prefetch(reinterpret_cast<const char*>(line), Hint);
+}
+
+void prefetch_lines(const std::byte* begin, const std::byte* end, PrefetchHint hint) {
+  switch (hint) {
+    case PrefetchHint::nta:
+      return prefetch_lines_with<_MM_HINT_NTA>(begin, end);
+    case PrefetchHint::t0:
+      return prefetch_lines_with<_MM_HINT_T0>(begin, end);
+    case PrefetchHint::t1:
+      return prefetch_lines_with<_MM_HINT_T1>(begin, end);
+    case PrefetchHint::t2:
+      return prefetch_lines_with<_MM_HINT_T2>(begin, end);
+  }
 }
 
 // A kernel's block step; those that take the activations' fp32 scales (K::kTakesActivationScales) get
@@ -76,13 +91,14 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   // The tile's rows are one region of R strides; each block step sweeps 1/blocks of the region ahead.
   // (A single dot row has no rows ahead and no stride: no prefetch.)
   const size_t tile_bytes = R * p.weight_stride;
-  const bool prefetch = t0 == 0 && r0 + R < p.rows && tile_bytes > 0 && blocks > 0;
-  const std::byte* ahead =
-      prefetch ? w[0] + (kPrefetchDistance + tile_bytes - 1) / tile_bytes * tile_bytes : nullptr;
+  const size_t distance = p.prefetch.distance;
+  const bool prefetch = distance > 0 && t0 == 0 && r0 + R < p.rows && tile_bytes > 0 && blocks > 0;
+  const std::byte* ahead = prefetch ? w[0] + (distance + tile_bytes - 1) / tile_bytes * tile_bytes : nullptr;
   const size_t sweep = prefetch ? tile_bytes / static_cast<size_t>(blocks) : 0;
   for (int64_t b = 0; b < blocks; ++b) {
     if (prefetch)
-      prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep);
+      prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep,
+                     p.prefetch.hint);
     step<K, R, T>(acc, w, x, scales, b);
   }
   for (int r = 0; r < rows_here; ++r)

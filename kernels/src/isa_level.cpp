@@ -1,25 +1,19 @@
 #include "ckernel/kernels/isa_level.h"
 
+#include <algorithm>
+#include <atomic>
 #include <cstdlib>
 #include <stdexcept>
 #include <string>
 
+#include "ckernel/kernels/kernel_tuning.h"
+#include "isa_decision.h"
+
 namespace ck::kernels {
 namespace {
 
-IsaLevel decide_isa_level() {
-  const IsaLevel best = best_isa_level(detect_cpu_features());
-  const char* requested = std::getenv("CK_ISA");
-  if (requested == nullptr || *requested == '\0') return best;
-  const std::optional<IsaLevel> level = parse_isa_level(requested);
-  if (!level)
-    throw std::runtime_error(std::string("CK_ISA=") + requested +
-                             " is not an instruction-set level; use scalar, avx2, avx512 or avx512vnni");
-  if (*level > best)
-    throw std::runtime_error(std::string("CK_ISA=") + requested + " asks for more than this CPU has (best: " +
-                             std::string(isa_level_name(best)) + ")");
-  return *level;
-}
+// Set once active_isa_level() has decided: from then on a tuning may not ask for another level.
+std::atomic<bool> level_decided{false};
 
 constexpr std::string_view level_name(IsaLevel level) {
   switch (level) {
@@ -57,8 +51,32 @@ IsaLevel best_isa_level(const CpuFeatures& f) {
   return IsaLevel::avx512vnni;
 }
 
+namespace detail {
+
+IsaLevel decide_isa_level(std::optional<IsaLevel> preferred) {
+  const IsaLevel best = best_isa_level(detect_cpu_features());
+  const char* requested = std::getenv("CK_ISA");
+  if (requested == nullptr || *requested == '\0') return preferred ? std::min(*preferred, best) : best;
+  const std::optional<IsaLevel> level = parse_isa_level(requested);
+  if (!level)
+    throw std::runtime_error(std::string("CK_ISA=") + requested +
+                             " is not an instruction-set level; use scalar, avx2, avx512 or avx512vnni");
+  if (*level > best)
+    throw std::runtime_error(std::string("CK_ISA=") + requested + " asks for more than this CPU has (best: " +
+                             std::string(isa_level_name(best)) + ")");
+  return *level;
+}
+
+bool isa_level_decided() { return level_decided.load(); }
+
+}  // namespace detail
+
 IsaLevel active_isa_level() {
-  static const IsaLevel level = decide_isa_level();
+  static const IsaLevel level = [] {
+    const IsaLevel decided = detail::decide_isa_level(kernel_tuning().isa);
+    level_decided.store(true);
+    return decided;
+  }();
   return level;
 }
 

@@ -5,6 +5,7 @@
 #include <string>
 
 #include "ckernel/kernels/half.h"
+#include "ckernel/kernels/kernel_tuning.h"
 #include "ckernel/kernels/type_kernels.h"
 #include "blocks.h"
 
@@ -55,6 +56,8 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
     total_rows += w.rows;
   }
   scratch.activations.resize(converted_bytes);
+  // The host's measured prefetch (kernel wisdom), read per call: set once at start-up.
+  const WeightPrefetch prefetch = kernel_tuning().prefetch;
   std::byte* converted = scratch.activations.data();
   // Q8_0 activations also get their block scales in fp32 (DotPanel::activation_scales).
   const Conversion* q8_0 = std::find_if(first, last, [](const Conversion& c) { return c.partner == TensorType::q8_0; });
@@ -87,7 +90,7 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
         panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
                            w.row_stride, to - from, converted + conversion_of[i]->offset,
                            conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
-                           static_cast<size_t>(w.rows), conversion_of[i] == q8_0 ? scales : nullptr});
+                           static_cast<size_t>(w.rows), prefetch, conversion_of[i] == q8_0 ? scales : nullptr});
       first_row += w.rows;
     }
   });

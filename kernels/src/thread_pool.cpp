@@ -8,14 +8,18 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
 #include <climits>
+
+#include "ckernel/kernels/kernel_tuning.h"
 
 namespace ck::kernels {
 namespace {
 
-// Polls before a waiting thread goes to sleep: about 20-50 us, longer than the gap between two sections
-// of a forward pass (so a busy pool never sleeps), far shorter than anything a human would see as load.
-constexpr int kSpinPolls = 1 << 12;
+// The clock is read every this many polls: a poll is a load and a pause (26 ns on Zen 4, ~140 cycles on
+// recent Intel cores), a steady_clock read about 20 ns through the vDSO, so the budget is overrun by a few
+// microseconds at most and the clock costs a fraction of the spin.
+constexpr unsigned kPollsPerClockRead = 64;
 
 void futex_wait(std::atomic<uint32_t>& word, uint32_t expected) {
   // Returns at once if word != expected; spurious wake-ups are handled by the callers' loops.
@@ -26,14 +30,17 @@ void futex_wake_all(std::atomic<uint32_t>& word) {
   syscall(SYS_futex, reinterpret_cast<uint32_t*>(&word), FUTEX_WAKE_PRIVATE, INT_MAX, nullptr, nullptr, 0);
 }
 
-// Spins until done() holds or the spin budget is used up; true if done.
+// Polls done() until it holds or `budget` has passed; true if done. A zero budget polls once: the caller
+// sleeps at once.
 template <class Done>
-bool spin_until(Done done) {
-  for (int i = 0; i < kSpinPolls; ++i) {
+bool spin_until(Done done, std::chrono::steady_clock::duration budget) {
+  if (budget <= budget.zero()) return done();
+  const auto deadline = std::chrono::steady_clock::now() + budget;
+  for (unsigned polls = 1;; ++polls) {
     if (done()) return true;
     _mm_pause();
+    if (polls % kPollsPerClockRead == 0 && std::chrono::steady_clock::now() >= deadline) return done();
   }
-  return done();
 }
 
 // The CPUs this process may run on, in increasing order.
@@ -58,7 +65,9 @@ bool pin_thread(std::thread& thread, int cpu) {
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads)
-    : n_threads_(std::max(1, n_threads)), pinned_cpus_(static_cast<size_t>(n_threads_), -1) {
+    : n_threads_(std::max(1, n_threads)),
+      spin_(kernel_tuning().spin),
+      pinned_cpus_(static_cast<size_t>(n_threads_), -1) {
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   // The caller (worker 0) is left unpinned: its affinity belongs to whoever owns that thread. Pinning is
@@ -105,7 +114,7 @@ void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
 
 void ThreadPool::wait_for_workers() {
   const auto done = [this] { return unfinished_.load(std::memory_order_acquire) == 0; };
-  if (spin_until(done)) return;
+  if (spin_until(done, spin_)) return;
   caller_sleeping_.store(1);
   for (uint32_t left; (left = unfinished_.load()) != 0;) futex_wait(unfinished_, left);
   caller_sleeping_.store(0, std::memory_order_relaxed);
@@ -115,7 +124,7 @@ void ThreadPool::worker_loop(int index) {
   uint32_t seen = 0;
   for (;;) {
     const auto published = [&] { return epoch_.load(std::memory_order_acquire) != seen; };
-    if (!spin_until(published)) {
+    if (!spin_until(published, spin_)) {
       sleeping_workers_.fetch_add(1);
       while (!published()) futex_wait(epoch_, seen);
       sleeping_workers_.fetch_sub(1);

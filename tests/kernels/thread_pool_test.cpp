@@ -1,5 +1,6 @@
-// The thread pool on the real kernel: its static split, CPU pinning under a restricted affinity, and that
-// an idle pool sleeps (CPU time read from /proc, not a timing benchmark).
+// The thread pool on the real kernel: its static split, CPU pinning under a restricted affinity, that an
+// idle pool sleeps (CPU time read from /proc, not a timing benchmark), and that the spin budget of the
+// kernel tuning (none, long) changes when threads sleep, never what they compute.
 #include "ckernel/kernels/thread_pool.h"
 
 #include <gtest/gtest.h>
@@ -7,12 +8,16 @@
 
 #include <chrono>
 #include <cstdint>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
+
+#include "ckernel/kernels/kernel_tuning.h"
 
 namespace ck::kernels {
 namespace {
@@ -144,6 +149,122 @@ TEST(ThreadPool, IdlePoolSleeps) {
   const uint64_t used = process_cpu_ticks() - before;
   // Two spinning workers would use about 100 ticks (at 100 Hz) here; sleeping ones none.
   EXPECT_LE(used, 5u) << "ticks of CPU time while idle";
+}
+
+// Pools made while it lives spin for `spin`; the tuning before is back afterwards.
+class ScopedSpin {
+ public:
+  explicit ScopedSpin(std::chrono::microseconds spin) : saved_(kernel_tuning()) {
+    KernelTuning tuning = saved_;
+    tuning.spin = spin;
+    set_kernel_tuning(tuning);
+  }
+  ~ScopedSpin() { set_kernel_tuning(saved_); }
+  ScopedSpin(const ScopedSpin&) = delete;
+  ScopedSpin& operator=(const ScopedSpin&) = delete;
+
+ private:
+  KernelTuning saved_;
+};
+
+// Sections separated by pauses longer than any spin: every one wakes sleeping workers (or finds them
+// spinning), and each still sees every index exactly once.
+void expect_sections_complete(ThreadPool& pool, std::chrono::milliseconds pause) {
+  std::vector<int64_t> counts(64, 0);
+  for (int section = 0; section < 20; ++section) {
+    pool.parallel_for(64, [&](int64_t begin, int64_t end) {
+      for (int64_t i = begin; i < end; ++i) ++counts[static_cast<size_t>(i)];
+    });
+    if (section % 4 == 0) std::this_thread::sleep_for(pause);
+  }
+  for (int64_t i = 0; i < 64; ++i) EXPECT_EQ(counts[static_cast<size_t>(i)], 20) << i;
+}
+
+TEST(ThreadPoolSpin, NoSpinSleepsAtOnceAndStillComputesEverything) {
+  const ScopedSpin spin(std::chrono::microseconds(0));
+  for (int threads : {2, 3}) {
+    ThreadPool pool(threads);
+    expect_sections_complete(pool, std::chrono::milliseconds(2));
+  }
+  ThreadPool pool(3);
+  pool.parallel_for(3, [](int64_t, int64_t) {});
+  std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  const uint64_t before = process_cpu_ticks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_LE(process_cpu_ticks() - before, 3u) << "ticks of CPU time while idle";
+}
+
+TEST(ThreadPoolSpin, LongSpinKeepsWorkersAwakeThenSleeps) {
+  const ScopedSpin spin(std::chrono::milliseconds(100));
+  ThreadPool pool(2);
+  expect_sections_complete(pool, std::chrono::milliseconds(1));
+  // Within the spin the worker polls: about a tick per 10 ms of CPU time...
+  pool.parallel_for(2, [](int64_t, int64_t) {});
+  const uint64_t spinning_from = process_cpu_ticks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(60));
+  const uint64_t while_spinning = process_cpu_ticks() - spinning_from;
+  // ...and after it, it sleeps.
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  const uint64_t sleeping_from = process_cpu_ticks();
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  const uint64_t while_sleeping = process_cpu_ticks() - sleeping_from;
+  EXPECT_GE(while_spinning, 2u) << "a worker spinning for 100 ms used no CPU in its first 60 ms";
+  EXPECT_LE(while_sleeping, 3u) << "ticks of CPU time once the spin was over";
+}
+
+TEST(KernelTuning, RejectsOutOfRangeValuesNamingTheField) {
+  const KernelTuning before = kernel_tuning();
+  const auto expect_refused = [&](KernelTuning tuning, const std::string& field) {
+    try {
+      set_kernel_tuning(tuning);
+      ADD_FAILURE() << "accepted a bad " << field;
+    } catch (const std::invalid_argument& e) {
+      EXPECT_EQ(std::string(e.what()).rfind(field + ":", 0), 0u) << e.what();
+    }
+    EXPECT_EQ(kernel_tuning(), before) << "a refused tuning changed nothing";
+  };
+  KernelTuning t;
+  t.prefetch.distance = 100;
+  expect_refused(t, "prefetch_distance");
+  t.prefetch.distance = (size_t{1} << 20) + 64;
+  expect_refused(t, "prefetch_distance");
+  t = {};
+  t.spin = std::chrono::microseconds(-1);
+  expect_refused(t, "spin_us");
+  t.spin = std::chrono::microseconds(100'001);
+  expect_refused(t, "spin_us");
+  t = {};
+  t.prefetch.hint = static_cast<PrefetchHint>(9);
+  expect_refused(t, "prefetch_hint");
+  // The bounds themselves are fine.
+  t = {};
+  t.prefetch.distance = size_t{1} << 20;
+  t.spin = std::chrono::microseconds(100'000);
+  EXPECT_NO_THROW(validate(t));
+}
+
+TEST(KernelTuning, HintNamesRoundTrip) {
+  for (PrefetchHint hint : {PrefetchHint::nta, PrefetchHint::t0, PrefetchHint::t1, PrefetchHint::t2})
+    EXPECT_EQ(parse_prefetch_hint(prefetch_hint_name(hint)), hint);
+  EXPECT_EQ(parse_prefetch_hint("T0"), std::nullopt);
+}
+
+TEST(KernelTuning, TheDecidedIsaLevelCannotChange) {
+  const IsaLevel decided = active_isa_level();
+  const KernelTuning before = kernel_tuning();
+  KernelTuning same = before;
+  same.isa = decided;
+  if (std::getenv("CK_ISA") == nullptr) {
+    EXPECT_NO_THROW(set_kernel_tuning(same));
+  }
+  set_kernel_tuning(before);
+  if (decided == IsaLevel::scalar || std::getenv("CK_ISA") != nullptr)
+    GTEST_SKIP() << "no lower level to ask for (or CK_ISA decides)";
+  KernelTuning lower = before;
+  lower.isa = IsaLevel::scalar;
+  EXPECT_THROW(set_kernel_tuning(lower), std::logic_error);
+  EXPECT_EQ(kernel_tuning(), before);
+  EXPECT_EQ(active_isa_level(), decided);
 }
 
 }  // namespace

@@ -1,7 +1,7 @@
 // The instruction-set level the kernels run at. Every level computes the same bits (the scalar level is
 // the reference the others are tested against); higher levels are only faster. The level is the best the
-// CPU and OS support, unless the environment variable CK_ISA asks for a lower one, so that every level can
-// be exercised on one machine.
+// CPU and OS support, unless the host's kernel tuning chose a lower one (kernel_tuning.h) or the
+// environment variable CK_ISA asks for one, so that every level can be exercised on one machine.
 #pragma once
 
 #include <array>
@@ -38,9 +38,10 @@ std::optional<IsaLevel> parse_isa_level(std::string_view name);
 // The best level these CPU features allow.
 IsaLevel best_isa_level(const CpuFeatures& features);
 
-// The level the process runs at: CK_ISA if set, else the best this CPU allows. Decided once, on the first
-// call. Throws std::runtime_error naming the problem when CK_ISA is not a level name or asks for more than
-// the CPU has.
+// The level the process runs at: CK_ISA if set, else the level of kernel_tuning().isa clamped to what this
+// CPU allows (never above best_isa_level), else the best this CPU allows. Decided once, on the first call:
+// a set_kernel_tuning after that cannot change it (kernel_tuning.h). Throws std::runtime_error naming the
+// problem when CK_ISA is not a level name or asks for more than the CPU has.
 IsaLevel active_isa_level();
 
 }  // namespace ck::kernels

@@ -4,10 +4,12 @@
 //
 // A decode step runs hundreds of sections, so a section costs no heap allocation and no lock: the job is
 // published through an atomic counter, waiting threads spin briefly (the next section usually follows
-// within microseconds) and then sleep on a futex, so an idle pool costs no CPU.
+// within microseconds) and then sleep on a futex, so an idle pool costs no CPU. How long they spin is
+// host tuning (kernel_tuning().spin, read when the pool is made).
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <thread>
 #include <type_traits>
@@ -63,6 +65,7 @@ class ThreadPool {
   void wait_for_workers();
 
   int n_threads_;
+  std::chrono::steady_clock::duration spin_;  // how long a waiting thread polls before it sleeps
   std::vector<int> pinned_cpus_;
   std::vector<std::thread> workers_;
 

@@ -14,6 +14,7 @@
 #include <cstdint>
 
 #include "ckernel/kernels/isa_level.h"
+#include "ckernel/kernels/kernel_tuning.h"
 #include "ckernel/kernels/tensor_type.h"
 
 namespace ck::kernels {
@@ -36,6 +37,10 @@ struct DotPanel {
   int64_t n;  // elements per row
   float* out;
   size_t out_stride;  // floats from one token's outputs to the next
+  // How the weight rows ahead are prefetched: matmul passes the host's tuning (kernel_tuning()); other
+  // callers (attention over the KV cache) keep the defaults. Last, so that aggregate initialisations
+  // without it keep compiling.
+  WeightPrefetch prefetch{};
   // Q8_0 activations only, optional: every block's fp16 scale converted to fp32 once per product (token t's
   // block b at [t * n / 32 + b]), which a tile would otherwise convert again for every tile of rows.
   const float* activation_scales = nullptr;
