@@ -39,23 +39,26 @@ float finish(const typename K::Acc& acc, int part) {
 // than T0, T1 or T2 there. Both depend on the microarchitecture, so they are host tuning
 // (kernel_tuning.h, measured by `cktune kernels`); 0 turns the software prefetch off. _mm_prefetch needs
 // its hint as a constant: one loop per hint.
-template <_mm_hint Hint>
-void prefetch_lines_with(const std::byte* begin, const std::byte* end) {
+// Locality 0 is prefetchnta, 1-3 prefetcht2, t1, t0 (__builtin_prefetch's constants). Always inlined:
+// GCC 12's early pure-const analysis takes a function of prefetches alone for one without side effects
+// and deletes the calls to it (the tiles lost every prefetch, and decode half its speed, that way).
+template <int Locality>
+[[gnu::always_inline]] inline void prefetch_lines_with(const std::byte* begin, const std::byte* end) {
   const auto first = (reinterpret_cast<uintptr_t>(begin) + 63) & ~uintptr_t{63};
   for (uintptr_t line = first; line < reinterpret_cast<uintptr_t>(end); line += 64)
-    _mm_prefetch(reinterpret_cast<const char*>(line), Hint);
+    __builtin_prefetch(reinterpret_cast<const void*>(line), 0, Locality);
 }
 
-void prefetch_lines(const std::byte* begin, const std::byte* end, PrefetchHint hint) {
+[[gnu::always_inline]] inline void prefetch_lines(const std::byte* begin, const std::byte* end, PrefetchHint hint) {
   switch (hint) {
     case PrefetchHint::nta:
-      return prefetch_lines_with<_MM_HINT_NTA>(begin, end);
-    case PrefetchHint::t0:
-      return prefetch_lines_with<_MM_HINT_T0>(begin, end);
-    case PrefetchHint::t1:
-      return prefetch_lines_with<_MM_HINT_T1>(begin, end);
+      return prefetch_lines_with<0>(begin, end);
     case PrefetchHint::t2:
-      return prefetch_lines_with<_MM_HINT_T2>(begin, end);
+      return prefetch_lines_with<1>(begin, end);
+    case PrefetchHint::t1:
+      return prefetch_lines_with<2>(begin, end);
+    case PrefetchHint::t0:
+      return prefetch_lines_with<3>(begin, end);
   }
 }
 
@@ -90,14 +93,21 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
     scales[t] = p.activation_scales ? p.activation_scales + static_cast<size_t>((t0 + t) * blocks) : nullptr;
   // The tile's rows are one region of R strides; each block step sweeps 1/blocks of the region ahead.
   // (A single dot row has no rows ahead and no stride: no prefetch.)
+  // The sweeps stop at the panel's last row: past it are rows another thread computes (matmul hands out
+  // chunks of rows), which it prefetches itself. In return the first tile of a panel prefetches the panel's
+  // first `distance` bytes after itself at once, which no tile before it did.
   const size_t tile_bytes = R * p.weight_stride;
   const size_t distance = p.prefetch.distance;
   const bool prefetch = distance > 0 && t0 == 0 && r0 + R < p.rows && tile_bytes > 0 && blocks > 0;
-  const std::byte* ahead = prefetch ? w[0] + (distance + tile_bytes - 1) / tile_bytes * tile_bytes : nullptr;
+  const size_t ahead_bytes = prefetch ? (distance + tile_bytes - 1) / tile_bytes * tile_bytes : 0;
+  const std::byte* const panel_end = p.weights + static_cast<size_t>(p.rows) * p.weight_stride;
+  const auto clamped = [panel_end](const std::byte* at) { return at < panel_end ? at : panel_end; };
+  const std::byte* ahead = prefetch ? w[0] + ahead_bytes : nullptr;
   const size_t sweep = prefetch ? tile_bytes / static_cast<size_t>(blocks) : 0;
+  if (prefetch && r0 == 0) prefetch_lines(w[0] + tile_bytes, clamped(ahead), p.prefetch.hint);
   for (int64_t b = 0; b < blocks; ++b) {
     if (prefetch)
-      prefetch_lines(ahead + static_cast<size_t>(b) * sweep, ahead + static_cast<size_t>(b + 1) * sweep,
+      prefetch_lines(clamped(ahead + static_cast<size_t>(b) * sweep), clamped(ahead + static_cast<size_t>(b + 1) * sweep),
                      p.prefetch.hint);
     step<K, R, T>(acc, w, x, scales, b);
   }

@@ -12,6 +12,9 @@
 namespace ck::kernels {
 namespace {
 
+// Rows per chunk are a multiple of this: a whole number of register tiles of every kernel.
+constexpr int64_t kChunkRows = 16;
+
 // One partner format of a group: where its converted activation rows are in the scratch buffer.
 struct Conversion {
   TensorType partner;
@@ -79,8 +82,13 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
       }
   });
   // Split by output rows only, over the matrices' rows end to end: each output is computed as its dot row
-  // computes it, whatever thread (or position in a register tile) it lands on.
-  pool.parallel_for(total_rows, [&](int64_t begin, int64_t end) {
+  // computes it, whatever thread (or position in a register tile) it lands on. So the rows go out in
+  // chunks that the threads take as they finish (parallel_for_chunks), not in one even share each: decode
+  // streams the weights at the memory's pace, and two cores sharing it, or a core the hypervisor or a
+  // neighbour takes for a moment, do not finish an even share together; the one done first would wait at
+  // the barrier. About eight chunks per thread, whole tiles of 16 rows (no tile of any kernel is cut).
+  const int64_t chunk = std::max<int64_t>(1, total_rows / (8 * pool.size()) / kChunkRows) * kChunkRows;
+  pool.parallel_for_chunks(total_rows, chunk, [&](int64_t begin, int64_t end) {
     int64_t first_row = 0;
     for (size_t i = 0; i < outputs.size(); ++i) {
       const WeightMatrix& w = outputs[i].w;

@@ -87,10 +87,15 @@ ThreadPool::~ThreadPool() {
   for (std::thread& t : workers_) t.join();
 }
 
-void ThreadPool::run_part(int index) const {
-  const int64_t begin = job_size_ * index / n_threads_;
-  const int64_t end = job_size_ * (index + 1) / n_threads_;
-  if (begin < end) (*job_)(begin, end);
+void ThreadPool::run_part(int index) {
+  if (job_chunk_ == 0) {
+    const int64_t begin = job_size_ * index / n_threads_;
+    const int64_t end = job_size_ * (index + 1) / n_threads_;
+    if (begin < end) (*job_)(begin, end);
+    return;
+  }
+  for (int64_t begin; (begin = next_chunk_.fetch_add(job_chunk_, std::memory_order_relaxed)) < job_size_;)
+    (*job_)(begin, std::min(begin + job_chunk_, job_size_));
 }
 
 void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
@@ -101,8 +106,25 @@ void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
     fn(0, n);
     return;
   }
+  publish(n, 0, fn);
+}
+
+void ThreadPool::parallel_for_chunks(int64_t n, int64_t chunk, RangeFunction fn) {
+  if (n <= 0) return;
+  chunk = std::max<int64_t>(chunk, 1);
+  if (n_threads_ == 1 || n <= chunk) {
+    fn(0, n);
+    return;
+  }
+  next_chunk_.store(0, std::memory_order_relaxed);  // published by the epoch bump in publish()
+  publish(n, chunk, fn);
+}
+
+// Runs a section on every thread: the caller's part here, the workers' woken or seen spinning.
+void ThreadPool::publish(int64_t n, int64_t chunk, const RangeFunction& fn) {
   job_ = &fn;
   job_size_ = n;
+  job_chunk_ = chunk;
   unfinished_.store(static_cast<uint32_t>(n_threads_ - 1), std::memory_order_relaxed);
   // seq_cst: the bump must be visible before sleeping_workers_ is read (a worker about to sleep
   // increments sleeping_workers_ first, then lets the futex re-check epoch_).

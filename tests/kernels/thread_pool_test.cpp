@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 #include <sched.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <cstdlib>
@@ -103,6 +104,33 @@ TEST(ThreadPool, ManySectionsInARowLoseNothing) {
       });
     // Index i is part of the sections whose size (section % 8) exceeds it: 200 per size.
     for (int64_t i = 0; i < 7; ++i) EXPECT_EQ(counts[static_cast<size_t>(i)], 200 * (7 - i)) << i;
+  }
+}
+
+// Chunks: every item exactly once, in chunks of the given size (the last shorter), for sizes around the
+// chunk and section after section (the next-chunk counter starts again each time).
+TEST(ThreadPool, ChunksCoverEveryItemOnce) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int64_t chunk : {1, 7, 16}) {
+      for (int64_t n : {int64_t{0}, int64_t{1}, chunk - 1, chunk, chunk + 1, 5 * chunk + 3, int64_t{1000}}) {
+        if (n < 0) continue;
+        std::vector<std::atomic<int>> seen(static_cast<size_t>(n));
+        std::atomic<int> bad_chunks{0};
+        pool.parallel_for_chunks(n, chunk, [&](int64_t begin, int64_t end) {
+          // One thread, or one chunk's worth, is a single call over everything.
+          const bool whole = threads == 1 || n <= chunk;
+          if (whole ? (begin != 0 || end != n)
+                    : (end - begin > chunk || (end - begin < chunk && end != n) || begin % chunk != 0))
+            ++bad_chunks;
+          for (int64_t i = begin; i < end; ++i) ++seen[static_cast<size_t>(i)];
+        });
+        EXPECT_EQ(bad_chunks.load(), 0) << threads << " threads, chunk " << chunk << ", n " << n;
+        for (int64_t i = 0; i < n; ++i)
+          ASSERT_EQ(seen[static_cast<size_t>(i)].load(), 1)
+              << "item " << i << ", " << threads << " threads, chunk " << chunk << ", n " << n;
+      }
+    }
   }
 }
 

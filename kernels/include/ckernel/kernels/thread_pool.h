@@ -59,9 +59,18 @@ class ThreadPool {
   // Not reentrant: fn must not call parallel_for on the same pool.
   void parallel_for(int64_t n, RangeFunction fn);
 
+  // Calls fn(begin, end) over [0, n) cut into chunks of `chunk` items (the last one shorter), which the
+  // threads take one after another as they finish the previous one: a thread slowed down (a neighbour on
+  // its core, the hypervisor, a longer way to memory) takes fewer, where an even split would keep the others
+  // waiting for it. Which thread computes which chunk varies from run to run, so use it only where an
+  // item's result does not depend on who computes it. With one thread, or no more than one chunk of items,
+  // fn(0, n) is called once on the calling thread.
+  void parallel_for_chunks(int64_t n, int64_t chunk, RangeFunction fn);
+
  private:
   void worker_loop(int index);
-  void run_part(int index) const;
+  void run_part(int index);
+  void publish(int64_t n, int64_t chunk, const RangeFunction& fn);
   void wait_for_workers();
 
   int n_threads_;
@@ -72,6 +81,7 @@ class ThreadPool {
   // The published section; written by the caller before it bumps epoch_, read by workers after.
   const RangeFunction* job_ = nullptr;
   int64_t job_size_ = 0;
+  int64_t job_chunk_ = 0;  // 0: the even split of parallel_for; else parallel_for_chunks' chunk size
   bool stopping_ = false;
 
   // Each on its own cache line: workers poll epoch_ while the caller polls unfinished_.
@@ -79,6 +89,7 @@ class ThreadPool {
   alignas(64) std::atomic<uint32_t> sleeping_workers_{0};
   alignas(64) std::atomic<uint32_t> unfinished_{0};  // workers still running the section; caller's futex
   alignas(64) std::atomic<uint32_t> caller_sleeping_{0};
+  alignas(64) std::atomic<int64_t> next_chunk_{0};  // parallel_for_chunks: the first item not yet taken
 };
 
 }  // namespace ck::kernels
