@@ -24,6 +24,9 @@ void print_status(const DaemonState& state) {
   std::cout << "ckd " << string_of(state.manager, "Version") << ": copy engine "
             << string_of(state.manager, "CopyEngine") << ", "
             << format_bytes(unsigned_of(state.manager, "HugepagesReserved")) << " of hugepages reserved\n";
+  // An older ckd has no such property: nothing to say.
+  if (const std::string tuning = string_of(state.manager, "KernelTuning"); !tuning.empty())
+    std::cout << "kernel tuning: " << tuning << "\n";
   if (state.tenants.empty()) {
     std::cout << "no tenants (create one with: ckctl tenant create NAME --cpus LIST [--memory SIZE])\n";
   }
@@ -58,8 +61,10 @@ std::vector<CommandSpec> status_commands() {
       .name = "status",
       .synopsis = "",
       .summary = "show the host, the tenants and their models",
-      .details = "Anyone may ask; no group membership needed. --json prints ckd's GetStatus document\n"
-                 "(host CPUs, memory, hugepages, copy engine and notes; every tenant and model).",
+      .details =
+          "Anyone may ask; no group membership needed. --json prints ckd's GetStatus document\n"
+          "(host CPUs, memory, hugepages, copy engine and notes; the kernel tuning in use; every tenant and\n"
+          "model).",
       .examples = "status\nstatus --json\n--bus unix:path=/tmp/ckd/bus status",
       .positionals = {},
       .add_options = {},

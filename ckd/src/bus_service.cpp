@@ -355,6 +355,8 @@ int manager_property(sd_bus*, const char*, const char*, const char* property, sd
   if (name == "CopyEngine") return sd_bus_message_append(reply, "s", self.host().copy_engine_kind().c_str());
   if (name == "HugepagesReserved")
     return sd_bus_message_append(reply, "t", self.host().hugepages_reserved_bytes());
+  if (name == "KernelTuning")
+    return sd_bus_message_append(reply, "s", describe(self.host().kernel_wisdom()).c_str());
   if (name != "Tenants") return unknown_property(error, name);
   std::vector<std::string> paths;
   for (const auto& [tenant, entry] : self.manager().tenants()) paths.push_back(tenant_path(tenant));
@@ -508,6 +510,7 @@ const sd_bus_vtable kManagerVtable[] = {
     SD_BUS_PROPERTY("Tenants", "ao", manager_property, 0, SD_BUS_VTABLE_PROPERTY_EMITS_CHANGE),
     SD_BUS_PROPERTY("CopyEngine", "s", manager_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_PROPERTY("HugepagesReserved", "t", manager_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
+    SD_BUS_PROPERTY("KernelTuning", "s", manager_property, 0, SD_BUS_VTABLE_PROPERTY_CONST),
     SD_BUS_VTABLE_END,
 };
 

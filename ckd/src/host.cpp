@@ -22,7 +22,8 @@ std::filesystem::path ledger_path(const DaemonOptions& options) {
 
 }  // namespace
 
-Host::Host(const DaemonOptions& options, std::optional<gid_t> worker_gid) {
+Host::Host(const DaemonOptions& options, std::optional<gid_t> worker_gid, WisdomUse kernel_wisdom)
+    : kernel_wisdom_(std::move(kernel_wisdom)) {
   const tuning::Topology topology = tuning::discover_topology();
   cpus_ = topology.online_cpus;
   nodes_ = tuning::nodes_with_memory();
@@ -71,6 +72,16 @@ void Host::set_up_hugepages(const DaemonOptions& options, std::optional<gid_t> w
     notes_.push_back("huge pages off (hugepages = 0): weights stay in the page cache");
     return;
   }
+  // With hugepages = auto, the host's measurement decides: copies into huge pages cost memory set aside
+  // and a copy per load, worth it only where decode streams faster from them. A number set by the admin
+  // stands. Without wisdom, huge pages as ever.
+  if (!options.hugepages_cap_pages && kernel_wisdom_.wisdom && !kernel_wisdom_.wisdom->weights_on_hugepages) {
+    notes_.push_back("huge pages off: the kernel wisdom (" + kernel_wisdom_.path.string() +
+                     ") measured weights no faster on huge pages (" +
+                     kernel_wisdom_.wisdom->measurements.hugepages_note +
+                     "); weights stay in the page cache (set hugepages to a number to copy them anyway)");
+    return;
+  }
   try {
     tuning::node_hugepage_directory(nodes_.empty() ? 0 : nodes_.ids()[0], kHugePageBytes);
     tuning::HugetlbfsOptions mount_options;
@@ -97,6 +108,23 @@ std::optional<std::filesystem::path> Host::hugetlbfs_mount() const {
 }
 
 std::string Host::copy_engine_kind() const { return copy_engine_->name().starts_with("dsa") ? "dsa" : "cpu"; }
+
+Json Host::kernel_tuning_status() const {
+  const WisdomUse& use = kernel_wisdom_;
+  const ck::kernels::KernelTuning tuning = use.tuning();
+  return Json::Object{
+      {"source", use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults"},
+      {"reason", use.reason},
+      {"path", use.path.string()},
+      {"cpu", use.wisdom ? use.wisdom->cpu.model_name : this_host_cpu().model_name},
+      {"prefetch_distance", static_cast<std::uint64_t>(tuning.prefetch.distance)},
+      {"prefetch_hint", std::string(ck::kernels::prefetch_hint_name(tuning.prefetch.hint))},
+      {"spin_us", static_cast<std::int64_t>(tuning.spin.count())},
+      {"isa", tuning.isa ? std::string(ck::kernels::isa_level_name(*tuning.isa)) : std::string("best")},
+      {"weights_on_hugepages", use.wisdom ? Json(use.wisdom->weights_on_hugepages) : Json(nullptr)},
+      {"summary", describe(use)},
+  };
+}
 
 Json Host::status() const {
   std::uint64_t free_pages = 0;

@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/engine/kernel_wisdom.h"
 #include "ckernel/json/json.h"
 #include "ckernel/tuning/copy_engine.h"
 #include "ckernel/tuning/hugetlbfs_mount.h"
@@ -24,8 +25,10 @@ namespace ck::daemon {
 
 class Host {
  public:
-  // worker_gid: the group the workers run as, which must read the hugetlbfs copies.
-  Host(const DaemonOptions& options, std::optional<gid_t> worker_gid);
+  // worker_gid: the group the workers run as, which must read the hugetlbfs copies. kernel_wisdom: what
+  // ckd read from <state_dir>/kernel-wisdom.json (applied already); with the hugepages setting auto, its
+  // weights_on_hugepages decides whether weights are copied into huge pages.
+  Host(const DaemonOptions& options, std::optional<gid_t> worker_gid, WisdomUse kernel_wisdom);
   ~Host();
   Host(const Host&) = delete;
   Host& operator=(const Host&) = delete;
@@ -41,8 +44,13 @@ class Host {
   std::optional<std::filesystem::path> hugetlbfs_mount() const;
   const std::vector<std::string>& notes() const noexcept { return notes_; }
 
+  // The kernel wisdom ckd read at start, and where: each worker is given the same file.
+  const WisdomUse& kernel_wisdom() const noexcept { return kernel_wisdom_; }
+
   // The "host" member of the GetStatus document.
   ck::Json status() const;
+  // Its "kernel_tuning" member.
+  ck::Json kernel_tuning_status() const;
 
  private:
   void clear_previous_instance(const DaemonOptions& options);
@@ -52,6 +60,7 @@ class Host {
   tuning::IdList nodes_;
   std::uint64_t memory_bytes_ = 0;
   std::vector<std::string> notes_;
+  WisdomUse kernel_wisdom_;
   std::optional<tuning::HugetlbfsMount> mount_;
   std::unique_ptr<HugePageBudget> budget_;
   std::unique_ptr<tuning::CopyEngine> copy_engine_;

@@ -4,7 +4,7 @@
 #include <sstream>
 #include <vector>
 
-#include "atomic_file.h"
+#include "ckernel/tuning/atomic_file.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/hugepages.h"
 #include "ckernel/tuning/units.h"
@@ -132,7 +132,7 @@ void HugePageBudget::write_ledger() const {
     if (pages > 0) text << node << ' ' << pages << '\n';
   }
   try {
-    write_file_atomically(ledger_, text.str());
+    tuning::write_file_atomically(ledger_, text.str());
   } catch (const std::exception&) {
     // The runtime directory is gone or full: the pages are still accounted here, and given back here.
   }

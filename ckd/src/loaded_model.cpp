@@ -109,12 +109,15 @@ void LoadedModel::fail_load(const DaemonError& error) {
 
 void LoadedModel::start_worker() {
   WorkerLaunch launch = environment_.launch;
-  launch.arguments = {"--model",       record_.path,
-                      "--image",       weights_->path().string(),
-                      "--image-bytes", std::to_string(weights_->content_bytes()),
-                      "--placement",   weights_->placement(),
-                      "--threads",     std::to_string(record_.threads),
-                      "--context",     std::to_string(record_.context)};
+  // After ckd's own (the kernel wisdom).
+  const std::vector<std::string> model_arguments = {
+      "--model",       record_.path,
+      "--image",       weights_->path().string(),
+      "--image-bytes", std::to_string(weights_->content_bytes()),
+      "--placement",   weights_->placement(),
+      "--threads",     std::to_string(record_.threads),
+      "--context",     std::to_string(record_.context)};
+  launch.arguments.insert(launch.arguments.end(), model_arguments.begin(), model_arguments.end());
   // A worker that maps the model file itself (no huge page copy) opens it by name, with its own rights:
   // it must find the very file ckd opened with the caller's, not one swapped in since.
   if (!weights_->in_hugepages())

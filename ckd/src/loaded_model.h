@@ -44,7 +44,9 @@ using LoadCallback = std::function<void(const DaemonError* error)>;
 
 struct ModelEnvironment {
   sd_event* loop = nullptr;
-  WorkerLaunch launch;  // executable, CPUs, nodes, identity, cgroup attach; the model arguments are added
+  // executable, CPUs, nodes, identity, cgroup attach, ckd's arguments (the kernel wisdom); the model's
+  // arguments are added after them
+  WorkerLaunch launch;
   std::function<void()> on_change;  // state, pid or restarts changed
   // The first worker could not load the model; the owner removes it (later, not from inside this call).
   std::function<void(const DaemonError& error)> on_load_failed;

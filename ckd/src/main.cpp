@@ -14,6 +14,7 @@
 #include <system_error>
 
 #include "bus_service.h"
+#include "ckernel/engine/kernel_wisdom.h"
 #include "host.h"
 #include "instance_lock.h"
 #include "log.h"
@@ -71,7 +72,12 @@ int run(const daemon::DaemonOptions& options) {
   // never be a live one's.
   const daemon::InstanceLock lock(options.runtime_dir);
   const std::optional<daemon::WorkerIdentity> workers = daemon::resolve_worker_identity(options.worker_user);
-  daemon::Host host(options, workers ? std::optional(workers->gid) : std::nullopt);
+  // The host's measured kernel tuning (cktune kernels, run by the unit before ckd): applied here too, so
+  // that the instruction-set level ckd reports is the workers'. A missing or stale file is no error.
+  ck::WisdomUse wisdom = ck::load_kernel_wisdom(options.state_dir / ck::kWisdomFileName);
+  ck::apply_kernel_wisdom(wisdom);
+  daemon::log(daemon::LogLevel::info, "kernel tuning: " + ck::describe(wisdom));
+  daemon::Host host(options, workers ? std::optional(workers->gid) : std::nullopt, std::move(wisdom));
   for (const std::string& note : host.notes()) daemon::log(daemon::LogLevel::info, note);
   const auto bus = connect(options);
   check(sd_bus_attach_event(bus.get(), loop.get(), SD_EVENT_PRIORITY_NORMAL), "sd_bus_attach_event");

@@ -161,9 +161,10 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
                                 const LoadOptions& options, LoadCallback on_loaded) {
   Tenant& owner = tenant(tenant_name);
   // A bare name is a model the package ships; the state file keeps the path it resolved to.
-  const std::string path = api::is_shipped_model_name(requested_path)
-                               ? (options_.models_dir / (requested_path + std::string(api::kShippedModelSuffix))).string()
-                               : requested_path;
+  const std::string path =
+      api::is_shipped_model_name(requested_path)
+          ? (options_.models_dir / (requested_path + std::string(api::kShippedModelSuffix))).string()
+          : requested_path;
   const std::string name = options.name.value_or(fs::path(path).stem().string());
   if (!options.name) {
     try {
@@ -213,6 +214,8 @@ void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller&
   ModelEnvironment environment;
   environment.loop = loop_;
   environment.launch.executable = worker_path_;
+  // The worker applies the kernel wisdom ckd read (or finds, as ckd did, none to apply).
+  environment.launch.arguments = {"--kernel-wisdom", host_.kernel_wisdom().path.string()};
   environment.launch.cpus = cpus_for_model(owner, record.name, record.threads);
   environment.launch.nodes = owner.settings->nodes;
   environment.launch.identity = worker_identity_;
@@ -572,8 +575,10 @@ Json Manager::status() const {
     if (!tenant->active()) entry.emplace("error", tenant->error);
     tenants.push_back(std::move(entry));
   }
-  return Json::Object{
-      {"version", CKERNEL_VERSION}, {"host", host_.status()}, {"tenants", std::move(tenants)}};
+  return Json::Object{{"version", CKERNEL_VERSION},
+                      {"host", host_.status()},
+                      {"kernel_tuning", host_.kernel_tuning_status()},
+                      {"tenants", std::move(tenants)}};
 }
 
 std::string Manager::summary() const {

@@ -3,8 +3,8 @@
 #include <fstream>
 #include <sstream>
 
-#include "atomic_file.h"
 #include "ckernel/json/json.h"
+#include "ckernel/tuning/atomic_file.h"
 
 namespace ck::daemon {
 
@@ -54,7 +54,7 @@ DaemonState parse_state(std::string_view text) {
 }
 
 void save_state(const fs::path& file, const DaemonState& state) {
-  write_file_atomically(file, serialize_state(state));
+  tuning::write_file_atomically(file, serialize_state(state));
 }
 
 DaemonState load_state(const fs::path& file) {

@@ -17,6 +17,7 @@
 
 #include "ckernel/engine/generate.h"
 #include "ckernel/engine/gguf.h"
+#include "ckernel/engine/kernel_wisdom.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/model_image.h"
 #include "ckernel/engine/session.h"
@@ -39,6 +40,7 @@ struct WorkerOptions {
   std::string placement;
   int threads = 1;
   std::int64_t context = 0;
+  std::string kernel_wisdom;  // the file ckd read; empty: the defaults
 };
 
 // A hugetlbfs copy is mapped whole (hugetlbfs maps whole huge pages only) and read-only: a worker never
@@ -113,6 +115,9 @@ int serve(const WorkerOptions& options) {
   daemon::WorkerLink link(options.socket_fd);
   // Beats from before the model loads: loading a large model is slow, not hung.
   const daemon::HeartbeatThread heartbeat(link);
+  // Before anything decides the instruction-set level. A file ckd could read and this user cannot gives
+  // the defaults, as a missing one does: the same bits, another speed.
+  if (!options.kernel_wisdom.empty()) ck::apply_kernel_wisdom(ck::load_kernel_wisdom(options.kernel_wisdom));
   std::shared_ptr<const ck::Model> model;
   try {
     ck::ModelImage image = map_resident_copy(options);
@@ -150,7 +155,9 @@ int main(int argc, char** argv) {
       "placement", po::value(&options.placement)->default_value(""), "where the weights are, for status")(
       "threads", po::value(&options.threads)->default_value(1), "engine threads")(
       "context", po::value(&options.context)->default_value(0),
-      "KV cache positions (0: the model's, at most 4096)");
+      "KV cache positions (0: the model's, at most 4096)")(
+      "kernel-wisdom", po::value(&options.kernel_wisdom)->default_value(""),
+      "the kernel wisdom to apply (ckd's <state-dir>/kernel-wisdom.json)");
   try {
     po::variables_map values;
     po::store(po::parse_command_line(argc, argv, described), values);

@@ -1,5 +1,7 @@
 // ckbench: prompt-processing and generation throughput of a model, like llama-bench, with the rates
 // derived from them (weight GB/s in decode, GFLOP/s in prefill) as shares of the machine's limits.
+#include <unistd.h>
+
 #include <boost/program_options.hpp>
 #include <charconv>
 #include <cstdio>
@@ -9,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/engine/kernel_wisdom.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/session_memory.h"
 #include "ckernel/kernels/isa_level.h"
@@ -54,10 +57,36 @@ bool is_streamed_weight(const GgufTensorInfo& t, const Model& model) {
   return t.ne.size() >= 2 && (model.config().tied_output || t.name != "token_embd.weight");
 }
 
+TuningDescription describe_tuning(const WisdomUse& use) {
+  const kernels::KernelTuning t = use.tuning();
+  return {.source = use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults",
+          .reason = use.reason,
+          .path = use.path.string(),
+          .summary = describe(use),
+          .prefetch = t.prefetch.distance,
+          .hint = std::string(kernels::prefetch_hint_name(t.prefetch.hint)),
+          .spin_us = static_cast<int64_t>(t.spin.count()),
+          .isa = t.isa ? std::string(kernels::isa_level_name(*t.isa)) : std::string("best"),
+          .weights_on_hugepages = use.wisdom && use.wisdom->weights_on_hugepages};
+}
+
+// --memory auto: huge pages when the host's wisdom measured them faster and this process may reserve
+// them (root), else the engine's default.
+std::string resolve_memory(const std::string& memory, const WisdomUse& wisdom) {
+  if (memory != "auto") return memory;
+  const bool measured_faster = wisdom.wisdom && wisdom.wisdom->weights_on_hugepages;
+  const std::string chosen = measured_faster && ::geteuid() == 0 ? "hugepages" : "default";
+  std::fprintf(stderr, "ckbench: --memory auto: %s (%s)\n", chosen.c_str(),
+               !measured_faster      ? "the kernel wisdom did not measure huge pages faster"
+               : chosen == "default" ? "huge pages measured faster, but only root may reserve them"
+                                     : "huge pages measured faster by the kernel wisdom");
+  return chosen;
+}
+
 void print_help(const po::options_description& options) {
   std::cout
       << "Usage: ckbench -m MODEL.gguf [-t 1,2] [-p 128] [-n 64] [-r 3] [--json] [--memory "
-         "default|hugepages]\n\n"
+         "auto|default|hugepages]\n\n"
          "For each thread count: one warm-up, then -r repetitions of pp (a prompt of -p random tokens\n"
          "evaluated in batches of -b) and tg (-n tokens generated one at a time), each from an empty\n"
          "context, as llama-bench measures. Reported: tok/s mean ± sample standard deviation; decode GB/s =\n"
@@ -65,12 +94,17 @@ void print_help(const po::options_description& options) {
          "each as a share of the machine's read bandwidth and fp32 FMA peak for that many threads, which\n"
          "ckbench measures first (about a second) unless --peak-read-gbs / --peak-gflops give them.\n"
          "--memory hugepages (root): reserves 2 MiB pages for the run (given back after), copies the model\n"
-         "into a private hugetlbfs mount and puts the KV cache and activations there too.\n\n"
+         "into a private hugetlbfs mount and puts the KV cache and activations there too. --memory auto "
+         "(the\n"
+         "default): hugepages when the kernel wisdom measured them faster and ckbench runs as root, else\n"
+         "default. The kernels run with the host's kernel wisdom ($CK_KERNEL_WISDOM, else\n"
+         "/var/lib/ckernel/kernel-wisdom.json; 'cktune kernels' measures it, CK_KERNEL_WISDOM=none ignores "
+         "it).\n\n"
       << options;
 }
 
 int run(int argc, char** argv) {
-  std::string model_path, threads_text = "1", memory = "default", peak_read_text, peak_gflops_text;
+  std::string model_path, threads_text = "1", memory = "auto", peak_read_text, peak_gflops_text;
   ThroughputOptions base;
   bool json = false;
   po::options_description options("Options");
@@ -82,7 +116,7 @@ int run(int argc, char** argv) {
   add("n-gen,n", po::value(&base.n_gen)->default_value(base.n_gen), "generated tokens (0: no tg test)");
   add("repetitions,r", po::value(&base.repetitions)->default_value(base.repetitions), "measured runs");
   add("batch-size,b", po::value(&base.n_batch)->default_value(base.n_batch), "prompt tokens per batch");
-  add("memory", po::value(&memory)->default_value(memory), "default or hugepages");
+  add("memory", po::value(&memory)->default_value(memory), "auto, default or hugepages");
   add("json", po::bool_switch(&json), "print one JSON object instead of the table");
   add("peak-read-gbs", po::value(&peak_read_text),
       "read bandwidth in GB/s, one for all or one per thread count");
@@ -100,8 +134,8 @@ int run(int argc, char** argv) {
     return 0;
   }
   if (model_path.empty()) throw UsageError("-m MODEL.gguf is required");
-  if (memory != "default" && memory != "hugepages")
-    throw UsageError("--memory is default or hugepages, not '" + memory + "'");
+  if (memory != "auto" && memory != "default" && memory != "hugepages")
+    throw UsageError("--memory is auto, default or hugepages, not '" + memory + "'");
   if (base.n_prompt < 0 || base.n_gen < 0 || base.repetitions < 1 || base.n_batch < 1)
     throw UsageError("-p and -n must be at least 0, -r and -b at least 1");
   const std::vector<int> thread_counts = parse_list<int>(threads_text, "-t");
@@ -114,6 +148,11 @@ int run(int argc, char** argv) {
     if (given->size() > 1 && given->size() != thread_counts.size())
       throw UsageError("give one peak value or one per thread count (" +
                        std::to_string(thread_counts.size()) + ")");
+
+  // The host's measured kernel tuning, before anything decides the instruction-set level.
+  const WisdomUse wisdom = load_kernel_wisdom(wisdom_path());
+  apply_kernel_wisdom(wisdom);
+  memory = resolve_memory(memory, wisdom);
 
   // Declared before the model and sessions, so it outlives every mapping of its pages.
   std::optional<HugePageMemory> hugepages;
@@ -136,7 +175,8 @@ int run(int argc, char** argv) {
                              .limits_source = peak_read.empty() || peak_gflops.empty() ? "measured" : "given",
                              .n_prompt = base.n_prompt,
                              .n_gen = base.n_gen,
-                             .repetitions = base.repetitions};
+                             .repetitions = base.repetitions,
+                             .tuning = describe_tuning(wisdom)};
   for (const GgufTensorInfo& t : model->file().tensors())
     if (is_streamed_weight(t, *model)) {
       description.weight_bytes_per_token += t.n_bytes;

@@ -15,6 +15,7 @@
 
 #include "ckernel/engine/generate.h"
 #include "ckernel/engine/gguf.h"
+#include "ckernel/engine/kernel_wisdom.h"
 #include "ckernel/engine/model.h"
 #include "ckernel/engine/session.h"
 #include "ckernel/json/json_text.h"
@@ -178,6 +179,9 @@ int run(int argc, char** argv) {
   gen.render_special = special;
   if (!json) gen.top_logits = 0;
 
+  // The host's measured kernel tuning, before anything decides the instruction-set level.
+  const WisdomUse wisdom = load_kernel_wisdom(wisdom_path());
+  apply_kernel_wisdom(wisdom);
   const std::shared_ptr<const Model> model = Model::load(model_path);
   if (tokenize_only) {
     print_tokens(model->tokenizer().encode(prompt, !no_bos, true), json);
@@ -195,11 +199,12 @@ int run(int argc, char** argv) {
     std::fprintf(
         stderr,
         "ckrun: %zu prompt tokens in %.3f s (%.1f tok/s), %zu generated in %.3f s (%.1f tok/s), %d threads, "
-        "isa %s\n",
+        "isa %s; kernel tuning: %s\n",
         result.prompt_tokens.size(), result.prompt_seconds,
         result.prompt_tokens.size() / std::max(result.prompt_seconds, 1e-9), result.steps.size(),
         result.generation_seconds, result.steps.size() / std::max(result.generation_seconds, 1e-9),
-        session.n_threads(), std::string(kernels::isa_level_name(kernels::active_isa_level())).c_str());
+        session.n_threads(), std::string(kernels::isa_level_name(kernels::active_isa_level())).c_str(),
+        describe(wisdom).c_str());
   }
   return 0;
 }

@@ -1,8 +1,11 @@
-// cktune: look at what the tuning library sees on this host and measure its copy engines.
+// cktune: look at what the tuning library sees on this host, measure its copy engines, and measure the
+// kernels' host tuning (kernel wisdom).
 //
 //   cktune topology                  CPUs, nodes, caches, ISA, huge page pools, DSA, cgroup layout
 //   cktune copy-bench [--mib N] [--repeat R]
 //                                    memcpy against the CPU copy engine at 1 and 2+ threads
+//   cktune kernels [--output PATH] [--if-stale] [--quick] [--rounds N] [--threads N] [--json]
+//                                    measure the kernel tuning of this host into the wisdom file
 //
 // The command line is read with Boost.Program_options, as ckrun's, ckbench's and ckctl's: `--help` on
 // every level, and every bad argument named with exit status 2 before anything touches the host.
@@ -15,28 +18,27 @@
 #include <string_view>
 #include <vector>
 
+#include "ckernel/engine/kernel_wisdom.h"
 #include "ckernel/tuning/cgroup_layout.h"
 #include "ckernel/tuning/copy_engine.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/topology.h"
+#include "command_errors.h"
 #include "copy_bench.h"
+#include "kernels_command.h"
 
 namespace {
 
 namespace po = boost::program_options;
 using namespace ck::tuning;
 
-constexpr int kExitFailed = 1;  // the host refused or failed (the message says what)
-constexpr int kExitUsage = 2;   // bad arguments; nothing was done
+using cktune::kExitFailed;
+using cktune::kExitUsage;
+using cktune::UsageError;
 
 // Copying more than 1 TiB per buffer is a typo, and mib * 2^20 must not overflow.
 constexpr std::int64_t kMaxCopyBenchMib = std::int64_t{1} << 20;
 constexpr int kMaxRepeat = 1000;
-
-class UsageError : public std::runtime_error {
- public:
-  using std::runtime_error::runtime_error;
-};
 
 struct CommandSpec {
   std::string_view name;
@@ -53,6 +55,8 @@ constexpr CommandSpec kCommands[] = {
      "Measures memcpy against the CPU copy engine (with and without streaming stores) at 1, 2 and all\n"
      "allowed threads, in decimal GB/s: the best of R runs copying one N MiB buffer into another (huge\n"
      "pages where the host has them), and checks that the copy equals its source."},
+    {"kernels", "[--output PATH] [--if-stale] [--quick] [--rounds N] [--threads N] [--json]",
+     "measure the kernels' tuning for this host (kernel wisdom)", cktune::kKernelsSummary},
 };
 
 const CommandSpec* find_command(std::string_view name) {
@@ -62,8 +66,9 @@ const CommandSpec* find_command(std::string_view name) {
 
 void print_overview(const po::options_description& global) {
   std::cout << "Usage: cktune [--help] COMMAND [OPTIONS]\n\n"
-               "Shows what ckernel's host tuning (the library ckd uses) sees on this machine and measures\n"
-               "its copy engines. It changes no host settings.\n\n"
+               "Shows what ckernel's host tuning (the library ckd uses) sees on this machine, measures\n"
+               "its copy engines, and measures the kernels' tuning for this host into the kernel wisdom\n"
+               "file that ckrun, ckbench and ckd read. It changes no host settings.\n\n"
                "Commands:\n";
   for (const CommandSpec& command : kCommands)
     std::cout << "  " << command.name << std::string(14 - command.name.size(), ' ') << command.brief << "\n";
@@ -71,7 +76,8 @@ void print_overview(const po::options_description& global) {
             << global
             << "\nExamples:\n"
                "  cktune topology\n"
-               "  cktune copy-bench --mib 256 --repeat 5\n\n"
+               "  cktune copy-bench --mib 256 --repeat 5\n"
+               "  cktune kernels\n\n"
                "Exit status: 0 success, 1 the host refused or failed (the message says what), 2 bad\n"
                "arguments.\n\n"
                "Run 'cktune COMMAND --help' for a command's options.\n";
@@ -100,6 +106,7 @@ int show_topology() {
 struct CommandArguments {
   std::int64_t mib = 1024;
   int repeat = 3;
+  cktune::KernelsArguments kernels;
 };
 
 po::options_description options_of(const CommandSpec& command, CommandArguments& arguments) {
@@ -110,11 +117,13 @@ po::options_description options_of(const CommandSpec& command, CommandArguments&
         "repeat", po::value(&arguments.repeat)->value_name("R")->default_value(arguments.repeat),
         "runs per measurement, the best counts (1 to 1000)");
   }
+  if (command.name == "kernels") cktune::add_kernels_options(options, arguments.kernels);
   return options;
 }
 
 int run_command(const CommandSpec& command, const CommandArguments& arguments) {
   if (command.name == "topology") return show_topology();
+  if (command.name == "kernels") return cktune::run_kernels(arguments.kernels);
   if (arguments.mib < 1 || arguments.mib > kMaxCopyBenchMib)
     throw UsageError("--mib must be 1 to " + std::to_string(kMaxCopyBenchMib) + ", not " +
                      std::to_string(arguments.mib));
@@ -144,12 +153,12 @@ int run(int argc, char** argv) {
       print_overview(global);
       return 0;
     }
-    throw UsageError("no command given (topology or copy-bench)");
+    throw UsageError("no command given (topology, copy-bench or kernels)");
   }
   const CommandSpec* command = find_command(words[0]);
   if (command == nullptr) {
     if (words[0].starts_with("-")) throw UsageError("unknown option '" + words[0] + "'");
-    throw UsageError("unknown command '" + words[0] + "' (topology or copy-bench)");
+    throw UsageError("unknown command '" + words[0] + "' (topology, copy-bench or kernels)");
   }
   words.erase(words.begin());
 
@@ -182,7 +191,7 @@ int main(int argc, char** argv) {
   } catch (const UsageError& error) {
     std::cerr << "cktune: " << error.what() << "\nRun 'cktune --help' for usage.\n";
     return kExitUsage;
-  } catch (const TuningError& error) {
+  } catch (const std::exception& error) {
     std::cerr << "cktune: " << error.what() << "\n";
     return kExitFailed;
   }

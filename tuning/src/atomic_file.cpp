@@ -1,6 +1,7 @@
-#include "atomic_file.h"
+#include "ckernel/tuning/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -8,7 +9,7 @@
 #include <system_error>
 #include <utility>
 
-namespace ck::daemon {
+namespace ck::tuning {
 namespace {
 
 namespace fs = std::filesystem;
@@ -46,13 +47,15 @@ void write_all(int fd, std::string_view data, const fs::path& path) {
 
 }  // namespace
 
-void write_file_atomically(const fs::path& file, std::string_view content) {
+void write_file_atomically(const fs::path& file, std::string_view content, mode_t mode) {
   const fs::path directory = file.parent_path().empty() ? fs::path(".") : file.parent_path();
   fs::create_directories(directory);
   const fs::path temporary = file.string() + ".tmp";
   {
     OwnedFd fd(::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
     if (fd.get() < 0) throw_system_error("open", temporary);
+    // The mode asked for, not what the umask left of it (a service's UMask=0027, say).
+    if (::fchmod(fd.get(), mode) != 0) throw_system_error("fchmod", temporary);
     write_all(fd.get(), content, temporary);
     if (::fsync(fd.get()) != 0) throw_system_error("fsync", temporary);
     if (fd.close() != 0) throw_system_error("close", temporary);
@@ -64,4 +67,4 @@ void write_file_atomically(const fs::path& file, std::string_view content) {
   if (::fsync(directory_fd.get()) != 0) throw_system_error("fsync", directory);
 }
 
-}  // namespace ck::daemon
+}  // namespace ck::tuning

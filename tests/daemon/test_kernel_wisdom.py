@@ -1,0 +1,72 @@
+"""ckd and the kernel wisdom (issue 16): without <state-dir>/kernel-wisdom.json the defaults, with the
+reason, in GetStatus and `ckctl status`; with a file of this CPU its tuning, reported and handed to every
+worker (--kernel-wisdom), and with hugepages = auto its weights_on_hugepages: false keeps weights in the
+page cache."""
+
+import json
+import os
+
+import harness
+from harness import DaemonTestCase
+
+
+def host_cpu():
+    first = open("/proc/cpuinfo").read().split("\n\n")[0]
+    fields = {}
+    for line in first.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    return {"vendor": fields.get("vendor_id", ""), "model_name": fields.get("model name", ""),
+            "microcode": fields.get("microcode", ""), "family": int(fields.get("cpu family", 0)),
+            "model": int(fields.get("model", 0)), "stepping": int(fields.get("stepping", 0)),
+            "logical_cpus": sum(1 for line in open("/proc/cpuinfo") if line.startswith("processor"))}
+
+
+WISDOM = {"format": 1, "cpu": host_cpu(), "ckernel_version": "0.1.0", "measured_at": "2026-12-03T12:00:00Z",
+          "tuning": {"prefetch_distance": 4096, "prefetch_hint": "t0", "spin_us": 0, "isa": None},
+          "weights_on_hugepages": False,
+          "measurements": {"rounds": 1, "threads": 1, "weight_mib": 192.0, "seconds": 1.0,
+                           "hugepages_note": "written by the test", "parameters": []}}
+
+
+class KernelWisdom(DaemonTestCase):
+    HUGEPAGES = "auto"  # the wisdom decides
+
+    def wisdom_path(self):
+        return self.directory / "state" / "kernel-wisdom.json"
+
+    def test_a_defaults_without_a_file(self):
+        tuning = self.status()["kernel_tuning"]
+        self.assertEqual(tuning["source"], "defaults")
+        self.assertEqual(tuning["reason"], f"no file at {self.wisdom_path()}; run 'cktune kernels'")
+        self.assertEqual((tuning["prefetch_distance"], tuning["prefetch_hint"], tuning["spin_us"], tuning["isa"]),
+                         (8192, "nta", 100, "best"))
+        self.assertIsNone(tuning["weights_on_hugepages"])
+        self.assertIn("kernel tuning: defaults (no file at", self.ok("status").out)
+
+    def test_b_wisdom_is_reported_and_given_to_workers(self):
+        self.assertEqual(self.daemon.stop(), 0)
+        self.wisdom_path().write_text(json.dumps(WISDOM))
+        self.daemon.start()
+        status = self.status()
+        tuning = status["kernel_tuning"]
+        self.assertEqual(tuning["source"], "wisdom", tuning)
+        self.assertEqual((tuning["prefetch_distance"], tuning["prefetch_hint"], tuning["spin_us"]), (4096, "t0", 0))
+        self.assertEqual(tuning["cpu"], WISDOM["cpu"]["model_name"])
+        self.assertFalse(tuning["weights_on_hugepages"])
+        self.assertTrue(any("huge pages off: the kernel wisdom" in note for note in status["host"]["notes"]),
+                        status["host"]["notes"])
+        self.assertIn("kernel tuning: wisdom (", self.ok("status").out)
+
+        self.ok("tenant", "create", "zeta", "--cpus", "0", "--memory", "256M")
+        self.ok("load", "zeta", harness.TOOLS["model"], "--threads", "1")
+        model = self.model_status("zeta", harness.model_name())
+        self.assertTrue(model["placement"].startswith("page cache"), model["placement"])
+        argv = open(f"/proc/{model['worker_pid']}/cmdline").read().split("\0")
+        self.assertEqual(argv[argv.index("--kernel-wisdom") + 1], str(self.wisdom_path()))
+        self.ok("generate", "zeta", harness.model_name(), "Once upon a time", "-n", "4", "--temp", "0")
+        self.ok("tenant", "remove", "zeta")
+
+
+if __name__ == "__main__":
+    harness.main()

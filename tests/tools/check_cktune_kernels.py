@@ -1,0 +1,69 @@
+#!/usr/bin/env python3
+"""Runs `cktune kernels --quick` into a temporary file and checks the wisdom it writes: it parses, has
+every member the engine reads, names this host's CPU as /proc/cpuinfo does, is world-readable (the
+workers' user reads it), equals what --json printed; then `--if-stale` returns at once without measuring.
+The chosen values are not checked: they are this host's measurements (performance lives in benchmarks)."""
+import json
+import os
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def host_cpu():
+    first = open("/proc/cpuinfo").read().split("\n\n")[0]
+    fields = {}
+    for line in first.splitlines():
+        key, _, value = line.partition(":")
+        fields[key.strip()] = value.strip()
+    cpus = sum(1 for line in open("/proc/cpuinfo") if line.startswith("processor"))
+    return {"vendor": fields.get("vendor_id", ""), "model_name": fields.get("model name", ""),
+            "family": int(fields.get("cpu family", 0)), "model": int(fields.get("model", 0)),
+            "stepping": int(fields.get("stepping", 0)), "logical_cpus": cpus}
+
+
+def main():
+    cktune = sys.argv[1]
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "state", "kernel-wisdom.json")  # the directory is made too
+        start = time.monotonic()
+        run = subprocess.run([cktune, "kernels", "--quick", "--output", path, "--json"], capture_output=True,
+                             text=True)
+        seconds = time.monotonic() - start
+        if run.returncode != 0:
+            sys.exit(f"cktune kernels --quick failed ({run.returncode}):\n{run.stderr}")
+        if seconds > 30:
+            sys.exit(f"--quick took {seconds:.1f} s")
+        text = open(path).read()
+        if run.stdout != text:
+            sys.exit("--json did not print the document written")
+        wisdom = json.loads(text)
+        if wisdom["format"] != 1:
+            sys.exit(f"format {wisdom['format']}")
+        for key, value in host_cpu().items():
+            if wisdom["cpu"][key] != value:
+                sys.exit(f"cpu.{key} is {wisdom['cpu'][key]!r}, /proc/cpuinfo says {value!r}")
+        tuning = wisdom["tuning"]
+        if tuning["prefetch_distance"] % 64 or tuning["prefetch_hint"] not in ("nta", "t0", "t1", "t2") \
+                or not 0 <= tuning["spin_us"] <= 100000 or not isinstance(wisdom["weights_on_hugepages"], bool):
+            sys.exit(f"tuning out of range: {tuning}")
+        names = [p["parameter"] for p in wisdom["measurements"]["parameters"]]
+        if "prefetch_distance" not in names:
+            sys.exit(f"prefetch_distance not measured: {names}")
+        if stat.S_IMODE(os.stat(path).st_mode) != 0o644:
+            sys.exit(f"mode {oct(os.stat(path).st_mode)}, expected 0644")
+        if "prefetch_distance:" not in run.stderr:
+            sys.exit(f"no progress lines on stderr:\n{run.stderr}")
+
+        start = time.monotonic()
+        again = subprocess.run([cktune, "kernels", "--quick", "--if-stale", "--output", path], capture_output=True,
+                               text=True, check=True)
+        seconds = time.monotonic() - start
+        if "is current" not in again.stdout or seconds > 2 or open(path).read() != text:
+            sys.exit(f"--if-stale measured again ({seconds:.1f} s): {again.stdout}{again.stderr}")
+    print(f"cktune kernels --quick: {wisdom['measurements']['seconds']} s, {tuning}; --if-stale at once")
+
+
+main()
