@@ -205,7 +205,8 @@ WisdomMeasurements read_measurements(const Reader& m) {
     const Json::Array& candidates = p.array("candidates");
     for (std::size_t j = 0; j < candidates.size(); ++j) {
       const Reader c(candidates[j], p.path("candidates") + "[" + std::to_string(j) + "]");
-      pm.candidates.push_back({c.string("value"), c.number("gbs_1"), c.number("gbs_n"), c.number("score")});
+      pm.candidates.push_back({c.string("value"), c.number("gbs_1"), c.number("gbs_n"), c.number("score"),
+                               c.number("prefill_gflops")});
     }
     out.parameters.push_back(std::move(pm));
   }
@@ -236,7 +237,8 @@ Json parameter_json(const ParameterMeasurement& p) {
   Json::Array candidates;
   for (const CandidateRate& c : p.candidates)
     candidates.push_back(Json::Object{
-        {"value", c.value}, {"gbs_1", c.gbs_one_thread}, {"gbs_n", c.gbs_threads}, {"score", c.score}});
+        {"value", c.value}, {"gbs_1", c.gbs_one_thread}, {"gbs_n", c.gbs_threads}, {"score", c.score},
+        {"prefill_gflops", c.prefill_gflops}});
   return Json::Object{
       {"parameter", p.parameter}, {"chosen", p.chosen}, {"candidates", std::move(candidates)}};
 }

@@ -165,13 +165,20 @@ HugePageWeights map_huge_weights(std::size_t bytes) {
 
 class DecodeStep {
  public:
-  DecodeStep(const WeightLayout& layout, const std::byte* base) : bytes_(layout.bytes), x_(kWidth, 0.5f) {
+  // Every section of the layout for one token (decode), or the first `sections` for `tokens` tokens (a
+  // prefill's products, to weigh an instruction-set level's compute as well as its streaming).
+  DecodeStep(const WeightLayout& layout, const std::byte* base, std::int64_t tokens = 1,
+             std::size_t sections = SIZE_MAX)
+      : tokens_(tokens), x_(static_cast<std::size_t>(kWidth * tokens), 0.5f) {
     for (std::size_t i = 0; i < x_.size(); ++i) x_[i] = static_cast<float>(i % 17) * 0.0625f - 0.5f;
     for (const std::vector<std::size_t>& section : layout.sections) {
+      if (sections_.size() == sections) break;
       std::vector<kernels::MatmulOutput> outputs;
       for (const std::size_t index : section) {
         const MatrixSlot& m = layout.matrices[index];
-        outputs_memory_.emplace_back(static_cast<std::size_t>(m.rows));
+        bytes_ += kernels::row_bytes(m.type, kWidth) * static_cast<std::size_t>(m.rows);
+        flops_ += 2.0 * static_cast<double>(m.rows) * kWidth * static_cast<double>(tokens);
+        outputs_memory_.emplace_back(static_cast<std::size_t>(m.rows * tokens));
         outputs.push_back({{base + m.offset, m.type, m.rows, kWidth, kernels::row_bytes(m.type, kWidth)},
                            outputs_memory_.back().data()});
       }
@@ -180,13 +187,14 @@ class DecodeStep {
   }
 
   std::size_t bytes() const { return bytes_; }
+  double flops() const { return flops_; }
 
   // Every section, each followed by a little serial work on the calling thread (a real step's norms,
   // RoPE and attention of one token), during which the pool's other threads wait: that is where the spin
   // is decided.
   void run(kernels::ThreadPool& pool, kernels::MatmulScratch& scratch) {
     for (const std::vector<kernels::MatmulOutput>& section : sections_) {
-      kernels::matmul_group(section, x_.data(), 1, pool, scratch);
+      kernels::matmul_group(section, x_.data(), tokens_, pool, scratch);
       serial_work(section.front());
     }
   }
@@ -199,7 +207,9 @@ class DecodeStep {
     sink_ = sink_ + sum;
   }
 
-  std::size_t bytes_;
+  std::int64_t tokens_;
+  std::size_t bytes_ = 0;
+  double flops_ = 0;
   std::vector<float> x_;
   std::vector<std::vector<float>> outputs_memory_;  // the outputs point into these (a move keeps them)
   std::vector<std::vector<kernels::MatmulOutput>> sections_;
@@ -217,9 +227,21 @@ double decode_gbs(DecodeStep& step, int threads, int steps) {
   return static_cast<double>(step.bytes()) * steps / seconds / 1e9;
 }
 
+// GFLOP/s of a prefill's products on one thread: compute, the weights in cache after the first pass.
+double prefill_gflops(DecodeStep& step) {
+  kernels::ThreadPool pool(1);
+  kernels::MatmulScratch scratch;
+  step.run(pool, scratch);  // warm: weights into cache, scratch sized
+  const auto start = Clock::now();
+  step.run(pool, scratch);
+  const double seconds = std::chrono::duration<double>(Clock::now() - start).count();
+  return step.flops() / seconds / 1e9;
+}
+
 struct Rates {
-  double one = 0;  // 1 thread
-  double n = 0;    // `threads` threads
+  double one = 0;      // decode, GB/s, 1 thread
+  double n = 0;        // decode, GB/s, `threads` threads
+  double prefill = 0;  // prefill GFLOP/s on 1 thread where measured (the instruction-set level), else 0
 };
 
 // ---------------------------------------------------------------------------------------------------
@@ -250,7 +272,7 @@ std::pair<std::size_t, ParameterMeasurement> measure_parameter(const std::string
   say(name + ": " + std::to_string(candidates.size()) + " candidates x " + std::to_string(rounds) +
       " rounds");
   const std::size_t count = candidates.size();
-  std::vector<std::vector<double>> one(count), n(count);
+  std::vector<std::vector<double>> one(count), n(count), prefill(count);
   for (int round = 0; round < rounds; ++round) {
     // A B C, then B C A, ...: no candidate always runs first, or right after the same one.
     for (std::size_t k = 0; k < count; ++k) {
@@ -258,26 +280,35 @@ std::pair<std::size_t, ParameterMeasurement> measure_parameter(const std::string
       const Rates r = candidates[i].measure();
       one[i].push_back(r.one);
       n[i].push_back(r.n);
+      prefill[i].push_back(r.prefill);
     }
   }
   ParameterMeasurement record{name, "", {}};
   const double default_one = median(one[default_index]);
   const double default_n = median(n[default_index]);
+  const double default_prefill = median(prefill[default_index]);
   std::size_t best = default_index;
   double best_score = 1;
   std::string summary = name + ":";
   for (std::size_t i = 0; i < count; ++i) {
-    CandidateRate rate{candidates[i].value, median(one[i]), median(n[i]), 0};
+    CandidateRate rate{candidates[i].value, median(one[i]), median(n[i]), 0, median(prefill[i])};
     const double relative_n = default_n > 0 ? rate.gbs_threads / default_n : 0;
     const double relative_one = default_one > 0 ? rate.gbs_one_thread / default_one : 0;
     rate.score = one_thread_counts ? (relative_one + relative_n) / 2 : relative_n;
+    // Where prefill was measured it weighs as much as decode: a level that streams 5% faster but computes
+    // 15% slower is no gain.
+    if (default_prefill > 0) rate.score = (rate.score + rate.prefill_gflops / default_prefill) / 2;
     if (rate.score > best_score) {
       best = i;
       best_score = rate.score;
     }
-    char line[96];
-    std::snprintf(line, sizeof line, " %s %.1f/%.1f GB/s (%.3f)", rate.value.c_str(), rate.gbs_one_thread,
-                  rate.gbs_threads, rate.score);
+    char line[128];
+    if (rate.prefill_gflops > 0)
+      std::snprintf(line, sizeof line, " %s %.1f/%.1f GB/s %.0f GFLOP/s (%.3f)", rate.value.c_str(),
+                    rate.gbs_one_thread, rate.gbs_threads, rate.prefill_gflops, rate.score);
+    else
+      std::snprintf(line, sizeof line, " %s %.1f/%.1f GB/s (%.3f)", rate.value.c_str(), rate.gbs_one_thread,
+                    rate.gbs_threads, rate.score);
     summary += line;
     record.candidates.push_back(std::move(rate));
   }
@@ -355,6 +386,8 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   MemoryMapping small = map_small_pages(layout.bytes);
   fill_weights(layout, small.data());
   DecodeStep small_step(layout, small.data());
+  // A prefill of 64 tokens over the first layer's products (Q8_0) and the second's (Q4_K).
+  DecodeStep prefill_step(layout, small.data(), 64, 2 * kSectionRows.size());
   say("weights: " + format_bytes(layout.bytes) + " of Q8_0 and Q4_K in 4 KiB pages (last-level cache " +
       format_bytes(llc) + "), " + std::to_string(steps) + " decode steps per sample at 1 and " +
       std::to_string(threads) + " threads");
@@ -374,7 +407,11 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
     for (IsaLevel level = IsaLevel::avx2; level <= best;
          level = static_cast<IsaLevel>(static_cast<int>(level) + 1))
       candidates.push_back({std::string(kernels::isa_level_name(level)), [&, level] {
-                              return measure_level_in_child(level, [&] { return rates_with(small_step); });
+                              return measure_level_in_child(level, [&] {
+                                Rates rates = rates_with(small_step);
+                                rates.prefill = prefill_gflops(prefill_step);
+                                return rates;
+                              });
                             }});
     auto [chosen, record] = measure_parameter("isa", candidates, candidates.size() - 1, rounds, options);
     if (chosen != candidates.size() - 1) tuning.isa = kernels::parse_isa_level(record.chosen);

@@ -53,11 +53,14 @@ std::string describe(const HostCpu& cpu);
 
 // One candidate of a measured parameter: medians over the rounds, GB/s of weights streamed by a decode
 // step at 1 thread and at `threads`; score = mean of the two relative to the default's (1 = as fast).
+// The instruction-set level also measures a prefill's products on 1 thread (GFLOP/s), which then weighs
+// half the score; 0 elsewhere.
 struct CandidateRate {
   std::string value;  // as the tuning member writes it: "8192", "nta", "avx2", "yes"
   double gbs_one_thread = 0;
   double gbs_threads = 0;
   double score = 0;
+  double prefill_gflops = 0;
 };
 
 struct ParameterMeasurement {
