@@ -120,6 +120,7 @@ Json Host::kernel_tuning_status() const {
       {"prefetch_distance", static_cast<std::uint64_t>(tuning.prefetch.distance)},
       {"prefetch_hint", std::string(ck::kernels::prefetch_hint_name(tuning.prefetch.hint))},
       {"spin_us", static_cast<std::int64_t>(tuning.spin.count())},
+      {"decode_tile_rows", static_cast<std::int64_t>(tuning.decode_tile_rows)},
       {"isa", tuning.isa ? std::string(ck::kernels::isa_level_name(*tuning.isa)) : std::string("best")},
       {"weights_on_hugepages", use.wisdom ? Json(use.wisdom->weights_on_hugepages) : Json(nullptr)},
       {"summary", describe(use)},

@@ -176,6 +176,7 @@ KernelTuning read_tuning(const Reader& t) {
   if (!parsed_hint) fail(t.path("prefetch_hint"), "unknown hint '" + hint + "' (nta, t0, t1 or t2)");
   tuning.prefetch.hint = *parsed_hint;
   tuning.spin = std::chrono::microseconds(t.any_integer("spin_us"));
+  tuning.decode_tile_rows = static_cast<int>(t.any_integer("decode_tile_rows"));
   if (!t.is_null("isa")) {
     const std::string isa = t.string("isa");
     const auto level = kernels::parse_isa_level(isa);
@@ -230,6 +231,7 @@ Json tuning_json(const KernelTuning& t) {
   return Json::Object{{"prefetch_distance", static_cast<std::uint64_t>(t.prefetch.distance)},
                       {"prefetch_hint", std::string(kernels::prefetch_hint_name(t.prefetch.hint))},
                       {"spin_us", static_cast<std::int64_t>(t.spin.count())},
+                      {"decode_tile_rows", static_cast<std::int64_t>(t.decode_tile_rows)},
                       {"isa", t.isa ? Json(std::string(kernels::isa_level_name(*t.isa))) : Json(nullptr)}};
 }
 
@@ -397,7 +399,8 @@ void apply_kernel_wisdom(const WisdomUse& use) {
 std::string describe(const KernelTuning& t) {
   return "prefetch " + std::to_string(t.prefetch.distance) + " B " +
          std::string(kernels::prefetch_hint_name(t.prefetch.hint)) + ", spin " +
-         std::to_string(t.spin.count()) + " us, isa " +
+         std::to_string(t.spin.count()) + " us, decode tile rows " +
+         (t.decode_tile_rows ? std::to_string(t.decode_tile_rows) : std::string("kernel's")) + ", isa " +
          (t.isa ? std::string(kernels::isa_level_name(*t.isa)) : std::string("best"));
 }
 

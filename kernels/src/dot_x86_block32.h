@@ -81,11 +81,17 @@ struct SymmetricBlockDotPairs {
   // one at a time): pair i gets row 2i's in lanes 0-7 and row 2i + 1's in lanes 8-15.
   template <int R>
   static void row_scales(__m512 (&dw)[R / 2], const std::byte* const (&w)[R], int64_t b) {
-    static_assert(R <= 4, "four fp16 scales per conversion");
-    uint64_t halves = 0;
-    for (int r = 0; r < R; ++r) halves |= uint64_t{block_at<Block>(w[r], b).scale} << (16 * r);
-    const __m512 scales =
-        _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(halves))));
+    static_assert(R <= 8, "eight fp16 scales per conversion");
+    __m512 scales;
+    if constexpr (R <= 4) {
+      uint64_t halves = 0;
+      for (int r = 0; r < R; ++r) halves |= uint64_t{block_at<Block>(w[r], b).scale} << (16 * r);
+      scales = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(halves))));
+    } else {
+      alignas(16) uint16_t halves[8] = {};
+      for (int r = 0; r < R; ++r) halves[r] = block_at<Block>(w[r], b).scale;
+      scales = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(halves))));
+    }
     for (int i = 0; i < R / 2; ++i)
       dw[i] = _mm512_permutexvar_ps(
           _mm512_inserti64x4(_mm512_set1_epi32(2 * i), _mm256_set1_epi32(2 * i + 1), 1), scales);
@@ -212,6 +218,7 @@ struct RepackedQ4_0Dot {
   static constexpr int kBlockElements = 32;
   static constexpr int kTileRows = 8;
   static constexpr int kTileTokens = kManyRegisters ? 4 : 2;
+  static constexpr bool kFixedTileRows = true;  // the repacked layout interleaves eight rows
   static Acc zero() { return 0.0f; }
   static float finish(Acc acc) { return acc; }
 

@@ -130,10 +130,30 @@ void token_tail(const DotPanel& p, int64_t r0, int64_t t0) {
 
 // Rows outer, tokens inner: a tile's weight rows stay in L1 while every token passes over them; one token
 // (decode) streams the weights, R rows at a time.
+template <class K, int R>
+void decode_panel(const DotPanel& p) {
+  static_assert(R % rows_per_acc<K>() == 0);
+  for (int64_t r0 = 0; r0 < p.rows; r0 += R) tile<K, R, 1>(p, r0, 0);
+}
+
 template <class K>
 void panel(const DotPanel& p) {
   constexpr int R = K::kTileRows;
   constexpr int T = K::kTileTokens;
+  // Decode with another tile height (host tuning): the same outputs, computed R' rows at a time. (Not for
+  // a layout made for one height, K::kFixedTileRows.)
+  if constexpr (!requires { K::kFixedTileRows; }) {
+    if (p.tokens == 1 && p.decode_tile_rows != 0 && p.decode_tile_rows != R) {
+      switch (p.decode_tile_rows) {
+        case 2:
+          return decode_panel<K, 2>(p);
+        case 4:
+          return decode_panel<K, 4>(p);
+        case 8:
+          return decode_panel<K, 8>(p);
+      }
+    }
+  }
   for (int64_t r0 = 0; r0 < p.rows; r0 += R) {
     int64_t t0 = 0;
     for (; t0 + T <= p.tokens; t0 += T) tile<K, R, T>(p, r0, t0);

@@ -1,6 +1,8 @@
 #include "ckernel/kernels/kernel_tuning.h"
 
+#include <algorithm>
 #include <array>
+#include <iterator>
 #include <stdexcept>
 #include <string>
 
@@ -48,6 +50,10 @@ void validate(const KernelTuning& tuning) {
   if (spin < 0 || tuning.spin > kMaxSpin)
     throw std::invalid_argument("spin_us: must be 0 to " + std::to_string(kMaxSpin.count()) +
                                 " (100 ms), not " + std::to_string(spin));
+  if (std::find(std::begin(kDecodeTileRowChoices), std::end(kDecodeTileRowChoices), tuning.decode_tile_rows) ==
+      std::end(kDecodeTileRowChoices))
+    throw std::invalid_argument("decode_tile_rows: must be 0 (each kernel's own), 2, 4 or 8, not " +
+                                std::to_string(tuning.decode_tile_rows));
   if (tuning.isa && static_cast<std::size_t>(*tuning.isa) >= kIsaLevelCount)
     throw std::invalid_argument("isa: not a level (" + std::to_string(static_cast<int>(*tuning.isa)) + ")");
 }

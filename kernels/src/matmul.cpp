@@ -61,6 +61,7 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
   scratch.activations.resize(converted_bytes);
   // The host's measured prefetch (kernel wisdom), read per call: set once at start-up.
   const WeightPrefetch prefetch = kernel_tuning().prefetch;
+  const int decode_tile_rows = kernel_tuning().decode_tile_rows;
   std::byte* converted = scratch.activations.data();
   // Q8_0 activations also get their block scales in fp32 (DotPanel::activation_scales).
   const Conversion* q8_0 = std::find_if(first, last, [](const Conversion& c) { return c.partner == TensorType::q8_0; });
@@ -98,7 +99,8 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
         panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
                            w.row_stride, to - from, converted + conversion_of[i]->offset,
                            conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
-                           static_cast<size_t>(w.rows), prefetch, conversion_of[i] == q8_0 ? scales : nullptr});
+                           static_cast<size_t>(w.rows), prefetch, decode_tile_rows,
+                           conversion_of[i] == q8_0 ? scales : nullptr});
       first_row += w.rows;
     }
   });

@@ -23,7 +23,7 @@ def host_cpu():
 
 
 WISDOM = {"format": 1, "cpu": host_cpu(), "ckernel_version": "0.1.0", "measured_at": "2026-12-03T12:00:00Z",
-          "tuning": {"prefetch_distance": 4096, "prefetch_hint": "t0", "spin_us": 0, "isa": None},
+          "tuning": {"prefetch_distance": 4096, "prefetch_hint": "t0", "spin_us": 0, "decode_tile_rows": 2, "isa": None},
           "weights_on_hugepages": False,
           "measurements": {"rounds": 1, "threads": 1, "weight_mib": 192.0, "seconds": 1.0,
                            "hugepages_note": "written by the test", "parameters": []}}
@@ -51,7 +51,8 @@ class KernelWisdom(DaemonTestCase):
         status = self.status()
         tuning = status["kernel_tuning"]
         self.assertEqual(tuning["source"], "wisdom", tuning)
-        self.assertEqual((tuning["prefetch_distance"], tuning["prefetch_hint"], tuning["spin_us"]), (4096, "t0", 0))
+        self.assertEqual((tuning["prefetch_distance"], tuning["prefetch_hint"], tuning["spin_us"], tuning["decode_tile_rows"]),
+                         (4096, "t0", 0, 2))
         self.assertEqual(tuning["cpu"], WISDOM["cpu"]["model_name"])
         self.assertFalse(tuning["weights_on_hugepages"])
         self.assertTrue(any("huge pages off: the kernel wisdom" in note for note in status["host"]["notes"]),

@@ -24,6 +24,7 @@ KernelWisdom sample_wisdom(const HostCpu& cpu) {
   w.measured_at = "2026-12-04T10:15:00Z";
   w.tuning.prefetch = {16384, kernels::PrefetchHint::t1};
   w.tuning.spin = std::chrono::microseconds(500);
+  w.tuning.decode_tile_rows = 8;
   w.tuning.isa = kernels::IsaLevel::avx2;
   w.weights_on_hugepages = true;
   w.measurements.rounds = 5;
@@ -105,6 +106,8 @@ TEST(KernelWisdom, RefusesBadDocumentsNamingTheMember) {
        "kernel wisdom: tuning.spin_us: must be an integer"},
       {"spin as text", "\"spin_us\": 500", "\"spin_us\": \"500\"",
        "kernel wisdom: tuning.spin_us: must be an integer"},
+      {"decode tile rows not compiled", "\"decode_tile_rows\": 8", "\"decode_tile_rows\": 6",
+       "kernel wisdom: tuning.decode_tile_rows: must be 0 (each kernel's own), 2, 4 or 8, not 6"},
       {"unknown hint", "\"prefetch_hint\": \"t1\"", "\"prefetch_hint\": \"t3\"",
        "kernel wisdom: tuning.prefetch_hint: unknown hint 't3'"},
       {"unknown isa", "\"isa\": \"avx2\"", "\"isa\": \"sse9\"",
@@ -175,7 +178,7 @@ TEST(KernelWisdom, WisdomOfThisCpuIsUsed) {
   EXPECT_EQ(use.tuning(), w.tuning);
   EXPECT_NE(use.reason.find("microcode 0xdifferent"), std::string::npos) << use.reason;
   EXPECT_NE(use.reason.find("measured by ckernel 0.0.1"), std::string::npos) << use.reason;
-  EXPECT_NE(describe(use).find("prefetch 16384 B t1, spin 500 us, isa avx2"), std::string::npos)
+  EXPECT_NE(describe(use).find("prefetch 16384 B t1, spin 500 us, decode tile rows 8, isa avx2"), std::string::npos)
       << describe(use);
 }
 
@@ -216,7 +219,7 @@ TEST(KernelWisdom, MissingBrokenAndDisabledGiveTheDefaults) {
   EXPECT_EQ(use.source, WisdomUse::Source::defaults);
   EXPECT_EQ(use.reason, "disabled by CK_KERNEL_WISDOM=none");
   EXPECT_EQ(describe(use),
-            "defaults (disabled by CK_KERNEL_WISDOM=none): prefetch 8192 B nta, spin 100 us, isa best");
+            "defaults (disabled by CK_KERNEL_WISDOM=none): prefetch 8192 B nta, spin 100 us, decode tile rows kernel's, isa best");
   ::setenv("CK_KERNEL_WISDOM", "/elsewhere/wisdom.json", 1);
   EXPECT_EQ(wisdom_path(), fs::path("/elsewhere/wisdom.json"));
   ::unsetenv("CK_KERNEL_WISDOM");

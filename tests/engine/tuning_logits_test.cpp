@@ -39,17 +39,18 @@ std::vector<float> run_logits(const std::shared_ptr<const Model>& model, int thr
 
 std::vector<KernelTuning> tunings() {
   std::vector<KernelTuning> list;
-  const auto with = [&](size_t distance, PrefetchHint hint, int spin_us) {
+  const auto with = [&](size_t distance, PrefetchHint hint, int spin_us, int decode_tile_rows) {
     KernelTuning t;
     t.prefetch = {distance, hint};
     t.spin = std::chrono::microseconds(spin_us);
+    t.decode_tile_rows = decode_tile_rows;
     list.push_back(t);
   };
-  with(0, PrefetchHint::nta, 100);
-  with(64, PrefetchHint::t0, 0);
-  with(65536, PrefetchHint::t1, 5000);
-  with(4096, PrefetchHint::t1, 0);
-  with(8192, PrefetchHint::t0, 5000);
+  with(0, PrefetchHint::nta, 100, 2);
+  with(64, PrefetchHint::t0, 0, 8);
+  with(65536, PrefetchHint::t1, 5000, 0);
+  with(4096, PrefetchHint::t1, 0, 4);
+  with(8192, PrefetchHint::t0, 5000, 8);
   return list;
 }
 

@@ -1,7 +1,8 @@
-// The kernel tuning (kernel_tuning.h) changes how weights are prefetched and how long pool threads spin,
-// never a bit of what a matrix product computes: matmul outputs are bitwise identical for every prefetch
-// distance and hint, for the weight types whose panels prefetch (Q8_0, Q4_K, Q6_K, F16), at 1 and 2
-// threads, for a decoded token and a prefill batch. (The instruction-set levels, the tuning's third
+// The kernel tuning (kernel_tuning.h) changes how weights are prefetched, how many rows a decode tile
+// holds and how long pool threads spin, never a bit of what a matrix product computes: matmul outputs are
+// bitwise identical for every prefetch distance and hint and every decode tile height, for the weight
+// types whose panels tile (Q8_0, Q4_0, Q4_K, Q5_K, Q6_K, F16), at 1 and 2 threads, for a decoded token
+// and a prefill batch. (The instruction-set levels, the tuning's third
 // member, are tested bitwise against the scalar reference by simd_equivalence_test.)
 #include <gtest/gtest.h>
 
@@ -9,6 +10,7 @@
 #include <cstdint>
 #include <cstring>
 #include <random>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -95,6 +97,36 @@ TEST(MatmulTuning, OutputsAreBitwiseIdenticalForEveryPrefetch) {
                 << prefetch_hint_name(hint) << ", " << threads << " threads";
           }
     }
+  }
+}
+
+TEST(MatmulTuning, OutputsAreBitwiseIdenticalForEveryDecodeTileHeight) {
+  const TensorType types[] = {TensorType::q8_0, TensorType::q4_0, TensorType::q4_k,
+                              TensorType::q5_k, TensorType::q6_k, TensorType::f16};
+  uint32_t seed = 11;
+  for (const TensorType type : types) {
+    const Matrix m = random_matrix(type, seed++);
+    for (const int64_t tokens : {int64_t{1}, int64_t{9}}) {  // decode (the one it changes), prefill
+      const std::vector<float> x = random_activations(tokens);
+      const std::vector<float> reference = product(m, x, tokens, 1);
+      for (const int rows : kDecodeTileRowChoices)
+        for (const int threads : {1, 2}) {
+          KernelTuning tuning;
+          tuning.decode_tile_rows = rows;
+          const ScopedTuning scoped(tuning);
+          EXPECT_TRUE(same_bits(product(m, x, tokens, threads), reference))
+              << type_name(type) << ", " << tokens << " tokens, decode tile rows " << rows << ", "
+              << threads << " threads";
+        }
+    }
+  }
+}
+
+TEST(MatmulTuning, DecodeTileHeightsOutsideTheCompiledOnesAreRefused) {
+  for (const int rows : {-1, 1, 3, 6, 16}) {
+    KernelTuning tuning;
+    tuning.decode_tile_rows = rows;
+    EXPECT_THROW(validate(tuning), std::invalid_argument) << rows;
   }
 }
 

@@ -10,7 +10,7 @@ import sys
 TOP = {"model": str, "model_name": str, "weight_bytes_per_token": int, "matmul_parameters": int, "isa": str,
        "weight_placement": str, "session_memory": str, "limits_source": str, "n_prompt": int, "n_gen": int,
        "repetitions": int, "tuning": dict, "results": list}
-TUNING = {"source": str, "reason": str, "path": str, "prefetch": int, "hint": str, "spin_us": int, "isa": str,
+TUNING = {"source": str, "reason": str, "path": str, "prefetch": int, "hint": str, "spin_us": int, "decode_tile_rows": int, "isa": str,
           "weights_on_hugepages": bool}
 RESULT = {"threads": int, "pp_tok_s": float, "pp_tok_s_stddev": float, "pp_samples": list, "tg_tok_s": float,
           "tg_tok_s_stddev": float, "tg_samples": list, "pp_gflops": float, "pp_share_of_fp32_peak": float,

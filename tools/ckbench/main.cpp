@@ -66,6 +66,7 @@ TuningDescription describe_tuning(const WisdomUse& use) {
           .prefetch = t.prefetch.distance,
           .hint = std::string(kernels::prefetch_hint_name(t.prefetch.hint)),
           .spin_us = static_cast<int64_t>(t.spin.count()),
+          .decode_tile_rows = t.decode_tile_rows,
           .isa = t.isa ? std::string(kernels::isa_level_name(*t.isa)) : std::string("best"),
           .weights_on_hugepages = use.wisdom && use.wisdom->weights_on_hugepages};
 }

@@ -60,10 +60,10 @@ void print_json(const RunDescription& run, const std::vector<ThreadResult>& resu
   const TuningDescription& t = run.tuning;
   std::printf(
       " \"tuning\": {\"source\": %s, \"reason\": %s, \"path\": %s, \"prefetch\": %llu, \"hint\": %s, "
-      "\"spin_us\": %lld, \"isa\": %s, \"weights_on_hugepages\": %s},\n",
+      "\"spin_us\": %lld, \"decode_tile_rows\": %d, \"isa\": %s, \"weights_on_hugepages\": %s},\n",
       json_quote(t.source).c_str(), json_quote(t.reason).c_str(), json_quote(t.path).c_str(),
       static_cast<unsigned long long>(t.prefetch), json_quote(t.hint).c_str(),
-      static_cast<long long>(t.spin_us), json_quote(t.isa).c_str(),
+      static_cast<long long>(t.spin_us), t.decode_tile_rows, json_quote(t.isa).c_str(),
       t.weights_on_hugepages ? "true" : "false");
   std::printf(" \"n_prompt\": %lld, \"n_gen\": %lld, \"repetitions\": %d,\n \"results\": [",
               static_cast<long long>(run.n_prompt), static_cast<long long>(run.n_gen), run.repetitions);

@@ -19,6 +19,7 @@ struct TuningDescription {
   uint64_t prefetch = 0;
   std::string hint;
   int64_t spin_us = 0;
+  int decode_tile_rows = 0;  // 0: each kernel's own
   std::string isa;  // the tuning's level, "best" when it leaves the choice to the CPU
   bool weights_on_hugepages = false;
 };

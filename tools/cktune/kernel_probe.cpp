@@ -463,12 +463,33 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
     kernels::set_kernel_tuning(tuning);
   }
 
+  // 3b. Rows per register tile in decode: 0 is each kernel's own (4 for the quantized ones).
+  {
+    const std::vector<int> heights = options.quick ? std::vector<int>{0, 8} : std::vector<int>{0, 2, 8};
+    std::vector<Candidate> candidates;
+    for (const int rows : heights)
+      candidates.push_back({std::to_string(rows), [&, rows] {
+                              KernelTuning t = tuning;
+                              t.decode_tile_rows = rows;
+                              kernels::set_kernel_tuning(t);
+                              return rates_with(small_step);
+                            }});
+    auto [chosen, record] = measure_parameter("decode_tile_rows", candidates, 0, rounds, options);
+    tuning.decode_tile_rows = heights[chosen];
+    wisdom.measurements.parameters.push_back(std::move(record));
+    kernels::set_kernel_tuning(tuning);
+  }
+
   // 4. How long waiting pool threads spin (a pool of one thread never waits).
   if (threads == 1) {
     say("spin_us: not measured, one thread never waits");
   } else {
+    // At most 500 us: a pool alone on its CPUs gains a few percent more from longer spins, but two pools
+    // sharing CPUs (two models of one tenant decoding at once) lose more: on the 2-vCPU Zen 4 VM, two
+    // 2-thread Q4_K_M decodes side by side ran 50 + 50 tok/s at 100 us and 45-48 each at 2000 us, while
+    // 2000 us won 5% alone (docs/performance.md, host tuning).
     std::vector<long> spins =
-        options.quick ? std::vector<long>{0, 100, 2000} : std::vector<long>{0, 20, 100, 500, 2000};
+        options.quick ? std::vector<long>{0, 100, 500} : std::vector<long>{0, 20, 100, 500};
     const long default_spin = static_cast<long>(KernelTuning{}.spin.count());
     if (index_of(spins, default_spin) == spins.size()) spins.push_back(default_spin);
     std::vector<Candidate> candidates;

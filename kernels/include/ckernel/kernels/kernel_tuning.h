@@ -36,6 +36,7 @@ struct WeightPrefetch {
 inline constexpr std::size_t kPrefetchLineBytes = 64;          // a distance is whole cache lines
 inline constexpr std::size_t kMaxPrefetchDistance = 1 << 20;   // far beyond any latency x bandwidth
 inline constexpr std::chrono::microseconds kMaxSpin{100'000};  // longer only burns a core per idle pool
+inline constexpr int kDecodeTileRowChoices[] = {0, 2, 4, 8};    // the tiles that are compiled
 
 struct KernelTuning {
   WeightPrefetch prefetch;
@@ -44,6 +45,10 @@ struct KernelTuning {
   // shorter frees an idle core sooner. A time, not a poll count: a pause takes ~140 cycles on recent Intel
   // cores and ~26 ns on Zen 4. 100 us was the old 4096 polls on the Zen 4 development VM.
   std::chrono::microseconds spin{100};
+  // Weight rows per register tile in decode (one token): 0, each kernel's own (4 for the quantized ones),
+  // else 2, 4 or 8. More rows side by side are more independent chains and more streams at once; fewer
+  // leave the prefetches more room. Which wins depends on the core's out-of-order window and load queue.
+  int decode_tile_rows = 0;
   // The instruction-set level to run at, clamped to what the CPU supports; unset: the best. A lower level
   // can win where the wider one throttles the clock. CK_ISA, when set, overrides it (isa_level.h).
   std::optional<IsaLevel> isa;

@@ -41,6 +41,8 @@ struct DotPanel {
   // callers (attention over the KV cache) keep the defaults. Last, so that aggregate initialisations
   // without it keep compiling.
   WeightPrefetch prefetch{};
+  // Rows per register tile when tokens == 1 (KernelTuning::decode_tile_rows; 0: the kernel's own).
+  int decode_tile_rows = 0;
   // Q8_0 activations only, optional: every block's fp16 scale converted to fp32 once per product (token t's
   // block b at [t * n / 32 + b]), which a tile would otherwise convert again for every tile of rows.
   const float* activation_scales = nullptr;
