@@ -63,8 +63,12 @@ struct SymmetricBlockDotPairs {
 
   // Token t's activation scale: from the panel's fp32 scales where it has them (a memory operand of the
   // multiply), else converted from the block's fp16.
+  template <bool kScales>
   static __m512 activation_scale(const float* scales, const BlockQ8_0& xb, int64_t b) {
-    return _mm512_set1_ps(scales ? scales[b] : half_to_float(xb.scale));
+    if constexpr (kScales)
+      return _mm512_set1_ps(scales[b]);
+    else
+      return _mm512_set1_ps(half_to_float(xb.scale));
   }
   static Acc zero() { return _mm512_setzero_ps(); }
   static float finish(Acc acc, int part) { return hsum8_of_row(acc, part); }
@@ -97,7 +101,7 @@ struct SymmetricBlockDotPairs {
           _mm512_inserti64x4(_mm512_set1_epi32(2 * i), _mm256_set1_epi32(2 * i + 1), 1), scales);
   }
 
-  template <int R, int T>
+  template <int R, int T, bool kScales>
   static void step(Acc (&acc)[R / 2][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    const float* const (&scales)[T], int64_t b) {
     constexpr int P = R / 2;
@@ -117,7 +121,7 @@ struct SymmetricBlockDotPairs {
     for (int t = 0; t < T; ++t) {
       const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
       const __m512i x_biased = _mm512_xor_si512(both_halves(xb.quants), _mm512_set1_epi8(-128));
-      const __m512 dx = activation_scale(scales[t], xb, b);
+      const __m512 dx = activation_scale<kScales>(scales[t], xb, b);
       for (int i = 0; i < P; ++i) {
         const __m512i lanes = _mm512_dpbusd_epi32(start[i], x_biased, q[i]);
         acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);
@@ -135,7 +139,7 @@ struct SymmetricBlockDotPairs {
     for (int t = 0; t < T; ++t) {
       const BlockQ8_0& xb = block_at<BlockQ8_0>(x[t], b);
       const __m512i xq = both_halves(xb.quants);
-      const __m512 dx = activation_scale(scales[t], xb, b);
+      const __m512 dx = activation_scale<kScales>(scales[t], xb, b);
       for (int i = 0; i < P; ++i) {
         const __m512i lanes = dot(abs_q[i], sign_of(xq, negative[i]));
         acc[i][t] = _mm512_fmadd_ps(_mm512_mul_ps(dw[i], dx), _mm512_cvtepi32_ps(lanes), acc[i][t]);

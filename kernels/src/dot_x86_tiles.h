@@ -63,14 +63,20 @@ template <int Locality>
 }
 
 // A kernel's block step; those that take the activations' fp32 scales (K::kTakesActivationScales) get
-// each token's, or nullptr where the panel has none.
-template <class K, int R, int T>
+// each token's, and know at compile time whether the panel has them (kScales), so that neither a test
+// nor a second path sits in the token loop.
+template <class K, int R, int T, bool kScales>
 void step(typename K::Acc (&acc)[R / rows_per_acc<K>()][T], const std::byte* const (&w)[R],
           const std::byte* const (&x)[T], const float* const (&scales)[T], int64_t b) {
   if constexpr (requires { K::kTakesActivationScales; })
-    K::template step<R, T>(acc, w, x, scales, b);
+    K::template step<R, T, kScales>(acc, w, x, scales, b);
   else
     K::template step<R, T>(acc, w, x, b);
+}
+
+template <class K>
+constexpr bool takes_activation_scales() {
+  return requires { K::kTakesActivationScales; };
 }
 
 template <class K, int R, int T>
@@ -105,12 +111,18 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   const std::byte* ahead = prefetch ? w[0] + ahead_bytes : nullptr;
   const size_t sweep = prefetch ? tile_bytes / static_cast<size_t>(blocks) : 0;
   if (prefetch && r0 == 0) prefetch_lines(w[0] + tile_bytes, clamped(ahead), p.prefetch.hint);
-  for (int64_t b = 0; b < blocks; ++b) {
-    if (prefetch)
-      prefetch_lines(clamped(ahead + static_cast<size_t>(b) * sweep), clamped(ahead + static_cast<size_t>(b + 1) * sweep),
-                     p.prefetch.hint);
-    step<K, R, T>(acc, w, x, scales, b);
-  }
+  const auto blocks_loop = [&]<bool kScales>() {
+    for (int64_t b = 0; b < blocks; ++b) {
+      if (prefetch)
+        prefetch_lines(clamped(ahead + static_cast<size_t>(b) * sweep),
+                       clamped(ahead + static_cast<size_t>(b + 1) * sweep), p.prefetch.hint);
+      step<K, R, T, kScales>(acc, w, x, scales, b);
+    }
+  };
+  if (takes_activation_scales<K>() && p.activation_scales != nullptr)
+    blocks_loop.template operator()<true>();
+  else
+    blocks_loop.template operator()<false>();
   for (int r = 0; r < rows_here; ++r)
     for (int t = 0; t < T; ++t)
       p.out[static_cast<size_t>(t0 + t) * p.out_stride + static_cast<size_t>(r0 + r)] =
