@@ -5,21 +5,14 @@ page cache."""
 
 import json
 import os
+import pathlib
+import sys
 
 import harness
 from harness import DaemonTestCase
 
-
-def host_cpu():
-    first = open("/proc/cpuinfo").read().split("\n\n")[0]
-    fields = {}
-    for line in first.splitlines():
-        key, _, value = line.partition(":")
-        fields[key.strip()] = value.strip()
-    return {"vendor": fields.get("vendor_id", ""), "model_name": fields.get("model name", ""),
-            "microcode": fields.get("microcode", ""), "family": int(fields.get("cpu family", 0)),
-            "model": int(fields.get("model", 0)), "stepping": int(fields.get("stepping", 0)),
-            "logical_cpus": sum(1 for line in open("/proc/cpuinfo") if line.startswith("processor"))}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from host_cpu import host_cpu  # noqa: E402 (the path first)
 
 
 WISDOM = {"format": 1, "cpu": host_cpu(), "ckernel_version": "0.1.0", "measured_at": "2026-12-03T12:00:00Z",
@@ -63,7 +56,7 @@ class KernelWisdom(DaemonTestCase):
         self.ok("load", "zeta", harness.TOOLS["model"], "--threads", "1")
         model = self.model_status("zeta", harness.model_name())
         self.assertTrue(model["placement"].startswith("page cache"), model["placement"])
-        argv = open(f"/proc/{model['worker_pid']}/cmdline").read().split("\0")
+        argv = pathlib.Path(f"/proc/{model['worker_pid']}/cmdline").read_text().split("\0")
         self.assertEqual(argv[argv.index("--kernel-wisdom") + 1], str(self.wisdom_path()))
         self.ok("generate", "zeta", harness.model_name(), "Once upon a time", "-n", "4", "--temp", "0")
         self.ok("tenant", "remove", "zeta")

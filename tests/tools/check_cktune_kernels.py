@@ -11,17 +11,8 @@ import sys
 import tempfile
 import time
 
-
-def host_cpu():
-    first = open("/proc/cpuinfo").read().split("\n\n")[0]
-    fields = {}
-    for line in first.splitlines():
-        key, _, value = line.partition(":")
-        fields[key.strip()] = value.strip()
-    cpus = sum(1 for line in open("/proc/cpuinfo") if line.startswith("processor"))
-    return {"vendor": fields.get("vendor_id", ""), "model_name": fields.get("model name", ""),
-            "family": int(fields.get("cpu family", 0)), "model": int(fields.get("model", 0)),
-            "stepping": int(fields.get("stepping", 0)), "logical_cpus": cpus}
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from host_cpu import host_cpu  # noqa: E402 (the path first)
 
 
 def main():
