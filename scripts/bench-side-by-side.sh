@@ -95,9 +95,16 @@ llama_version=$("$llama_bench" --version 2>&1 | head -n 5) || true
 ckernel_commit=$(git -C "$root" rev-parse --short HEAD 2>/dev/null || echo "not a git checkout")
 
 python3 - "$out/host.json" "$tmp/peak.out" "$ckernel_commit" "$llama_version" "$llama_bench" \
-  "$rounds" "$threads" "$prompt" "$gen" "$reps" "${commands[@]}" <<'PY'
+  "$rounds" "$threads" "$prompt" "$gen" "$reps" "$root" "${commands[@]}" <<'PY'
 import datetime, hashlib, json, os, sys
-path, peak_file, commit, llama_version, llama_bench, rounds, threads, prompt, gen, reps, *commands = sys.argv[1:]
+path, peak_file, commit, llama_version, llama_bench, rounds, threads, prompt, gen, reps, root, *commands = sys.argv[1:]
+
+
+def relative(text):
+    """Paths of this machine as the checkout sees them (the record is committed; the machine is not)."""
+    return text.replace(root + "/", "").replace(os.path.dirname(root) + "/", "../")
+
+
 cpu = {}
 with open("/proc/cpuinfo") as f:
     for line in f:
@@ -118,13 +125,13 @@ host = {
     "kernel_release": os.uname().release,
     "date_utc": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
     "ckernel_commit": commit,
-    "llama_bench_version": llama_version.splitlines(),
+    "llama_bench_version": [relative(line) for line in llama_version.splitlines()],
     "llama_bench_sha256": llama_sha256,
     "rounds": int(rounds),
     "order": "A B per round and model; odd rounds ckbench first, even rounds llama-bench first",
     "threads": threads, "prompt": int(prompt), "gen": int(gen), "repetitions": int(reps),
-    "commands": commands,
-    "peak_c": open(peak_file).read().splitlines(),
+    "commands": [relative(command) for command in commands],
+    "peak_c": [relative(line) for line in open(peak_file).read().splitlines()],
 }
 with open(path, "w") as f:
     json.dump(host, f, indent=1)
