@@ -199,6 +199,7 @@ WisdomMeasurements read_measurements(const Reader& m) {
   out.weight_mib = m.number("weight_mib");
   out.seconds = m.number("seconds");
   out.hugepages_note = m.string("hugepages_note");
+  out.note = m.string("note");
   const Json::Array& parameters = m.array("parameters");
   for (std::size_t i = 0; i < parameters.size(); ++i) {
     const Reader p(parameters[i], m.path("parameters") + "[" + std::to_string(i) + "]");
@@ -328,6 +329,7 @@ std::string format_kernel_wisdom(const KernelWisdom& w) {
          ", \"threads\": " + std::to_string(m.threads) + ", \"weight_mib\": " + Json(m.weight_mib).dump() +
          ", \"seconds\": " + Json(m.seconds).dump() + ",\n";
   out += "    \"hugepages_note\": " + Json(m.hugepages_note).dump() + ",\n";
+  out += "    \"note\": " + Json(m.note).dump() + ",\n";
   out += "    \"parameters\": [" + parameters + (parameters.empty() ? "]}\n" : "\n  ]}\n");
   return out + "}\n";
 }

@@ -231,7 +231,8 @@ struct Q6KDot {
   static Acc zero() { return _mm256_setzero_ps(); }
   static float finish(Acc acc) { return hsum8(acc); }
 
-  // Signed quants of chunk c (0..7) = elements 32c..32c+31 (layout in dequantize.cpp and dot.cpp).
+  // Quants of chunk c (0..7) = elements 32c..32c+31 as stored, 0..63 (the value less 32; layout in
+  // dequantize.cpp and dot.cpp).
   static __m256i chunk(const BlockQ6_K& wb, int c) {
     const int half = c / 4, part = c % 4;
     const __m256i low = load32(wb.low_bits + 64 * half + 32 * (part % 2));
@@ -239,31 +240,52 @@ struct Q6KDot {
         _mm256_and_si256(part < 2 ? low : _mm256_srli_epi16(low, 4), _mm256_set1_epi8(0x0F));
     const __m256i high =
         _mm256_and_si256(_mm256_srli_epi16(load32(wb.high_bits + 32 * half), 2 * part), _mm256_set1_epi8(3));
-    return _mm256_sub_epi8(_mm256_or_si256(nibbles, _mm256_slli_epi16(high, 4)), _mm256_set1_epi8(32));
+    return _mm256_or_si256(nibbles, _mm256_slli_epi16(high, 4));
   }
 
+  // ggml multiplies |q - 32| by x with q's sign (VPMADDUBSW wants an unsigned operand); the stored quants
+  // are unsigned already, so each 16-bit pair sum is taken as q.x - 32.x, the same integer (no pair sum
+  // leaves 16 bits: |(q - 32).x| <= 2 * 32 * 128), and 32.x is the token's alone, shared by the rows.
   template <int R, int T>
   static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
     const BlockQ6_K* wb[R];
-    for (int r = 0; r < R; ++r) wb[r] = &block_at<BlockQ6_K>(w[r], b);
+    // The sixteen scales as words, each 128-bit half of the row's eight of chunks 0-3 (low) and 4-7 (high)
+    // in both halves of a register, so that one byte shuffle picks chunk c's two.
+    __m256i scales_low[R], scales_high[R];
+    for (int r = 0; r < R; ++r) {
+      wb[r] = &block_at<BlockQ6_K>(w[r], b);
+      const __m256i words =
+          _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(wb[r]->scales)));
+      scales_low[r] = _mm256_permute2x128_si256(words, words, 0x00);
+      scales_high[r] = _mm256_permute2x128_si256(words, words, 0x11);
+    }
     const BlockQ8_K* xb[T];
     for (int t = 0; t < T; ++t) xb[t] = &block_at<BlockQ8_K>(x[t], b);
     __m256i sums[R][T];
     for (int r = 0; r < R; ++r)
       for (int t = 0; t < T; ++t) sums[r][t] = _mm256_setzero_si256();
     for (int c = 0; c < 8; ++c) {
-      __m256i q[R], abs_q[R], scale16[R];
+      // Word 2c % 8 in the low half, 2c % 8 + 1 in the high half (scales 2c and 2c + 1: 16 elements each).
+      const int word = 2 * c % 8;
+      const __m256i pick = _mm256_set_m128i(_mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * (word + 1))),
+                                            _mm_set1_epi16(static_cast<int16_t>(0x0100 + 0x0202 * word)));
+      __m256i q[R], scale16[R];
       for (int r = 0; r < R; ++r) {
         q[r] = chunk(*wb[r], c);
-        abs_q[r] = _mm256_sign_epi8(q[r], q[r]);
-        scale16[r] =
-            _mm256_set_m128i(_mm_set1_epi16(wb[r]->scales[2 * c + 1]), _mm_set1_epi16(wb[r]->scales[2 * c]));
+        scale16[r] = _mm256_shuffle_epi8(c < 4 ? scales_low[r] : scales_high[r], pick);
       }
       for (int t = 0; t < T; ++t) {
         const __m256i xq = load32(xb[t]->quants + 32 * c);
-        for (int r = 0; r < R; ++r)
-          sums[r][t] = dot_u8s8_scaled(sums[r][t], abs_q[r], _mm256_sign_epi8(xq, q[r]), scale16[r]);
+        const __m256i offset = _mm256_maddubs_epi16(_mm256_set1_epi8(32), xq);
+        for (int r = 0; r < R; ++r) {
+          const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(q[r], xq), offset);
+#if defined(__AVX512VNNI__)
+          sums[r][t] = _mm256_dpwssd_epi32(sums[r][t], pairs, scale16[r]);
+#else
+          sums[r][t] = _mm256_add_epi32(sums[r][t], _mm256_madd_epi16(pairs, scale16[r]));
+#endif
+        }
       }
     }
     for (int r = 0; r < R; ++r)

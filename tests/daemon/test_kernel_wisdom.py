@@ -19,7 +19,7 @@ WISDOM = {"format": 1, "cpu": host_cpu(), "ckernel_version": "0.1.0", "measured_
           "tuning": {"prefetch_distance": 4096, "prefetch_hint": "t0", "spin_us": 0, "decode_tile_rows": 2, "isa": None},
           "weights_on_hugepages": False,
           "measurements": {"rounds": 1, "threads": 1, "weight_mib": 192.0, "seconds": 1.0,
-                           "hugepages_note": "written by the test", "parameters": []}}
+                           "hugepages_note": "written by the test", "note": "", "parameters": []}}
 
 
 class KernelWisdom(DaemonTestCase):

@@ -32,6 +32,7 @@ KernelWisdom sample_wisdom(const HostCpu& cpu) {
   w.measurements.weight_mib = 210.5;
   w.measurements.seconds = 41.25;
   w.measurements.hugepages_note = "2 MiB pages reserved for the run and given back";
+  w.measurements.note = "time limit reached: spin_us not measured, the defaults kept";
   w.measurements.parameters = {
       {"prefetch_distance", "16384", {{"8192", 10.5, 20.25, 1.0}, {"16384", 11.0, 21.5, 1.0625}}},
       {"prefetch_hint", "t1", {{"nta", 11.0, 21.5, 1.0}, {"t1", 11.5, 22.5, 1.045}}},
@@ -60,6 +61,7 @@ TEST(KernelWisdom, RoundTrips) {
   EXPECT_EQ(back.measurements.rounds, 5);
   EXPECT_EQ(back.measurements.weight_mib, 210.5);
   EXPECT_EQ(back.measurements.hugepages_note, w.measurements.hugepages_note);
+  EXPECT_EQ(back.measurements.note, w.measurements.note);
   ASSERT_EQ(back.measurements.parameters.size(), 2u);
   EXPECT_EQ(back.measurements.parameters[1].chosen, "t1");
   EXPECT_EQ(back.measurements.parameters[0].candidates[1].gbs_threads, 21.5);

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs `cktune kernels --quick` into a temporary file and checks the wisdom it writes: it parses, has
 every member the engine reads, names this host's CPU as /proc/cpuinfo does, is world-readable (the
-workers' user reads it), equals what --json printed; then `--if-stale` returns at once without measuring.
+workers' user reads it), equals what --json printed; then `--if-stale` returns at once without measuring; and with `--time-limit 1`
+it stops early, the parameters it did not reach absent from the measurements and named in the note.
 The chosen values are not checked: they are this host's measurements (performance lives in benchmarks)."""
 import json
 import os
@@ -54,7 +55,23 @@ def main():
         seconds = time.monotonic() - start
         if "is current" not in again.stdout or seconds > 2 or open(path).read() != text:
             sys.exit(f"--if-stale measured again ({seconds:.1f} s): {again.stdout}{again.stderr}")
-    print(f"cktune kernels --quick: {wisdom['measurements']['seconds']} s, {tuning}; --if-stale at once")
+
+        limited = os.path.join(directory, "limited.json")
+        start = time.monotonic()
+        subprocess.run([cktune, "kernels", "--quick", "--time-limit", "1", "--output", limited],
+                       capture_output=True, text=True, check=True)
+        seconds = time.monotonic() - start
+        cut = json.load(open(limited))
+        measured = {p["parameter"] for p in cut["measurements"]["parameters"]}
+        note = cut["measurements"]["note"]
+        skipped = note.removeprefix("time limit reached: ").removesuffix(" not measured, the defaults kept")
+        skipped = set(skipped.split(", ")) if note else set()
+        if note and not note.startswith("time limit reached: ") or skipped & measured:
+            sys.exit(f"--time-limit 1: note {note!r}, measured {sorted(measured)}")
+        if seconds > 15:
+            sys.exit(f"--time-limit 1 took {seconds:.1f} s")
+    print(f"cktune kernels --quick: {wisdom['measurements']['seconds']} s, {tuning}; --if-stale at once; "
+          f"--time-limit 1: {seconds:.1f} s, {len(skipped)} parameters left at their defaults")
 
 
 main()

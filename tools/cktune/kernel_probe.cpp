@@ -274,6 +274,10 @@ std::pair<std::size_t, ParameterMeasurement> measure_parameter(const std::string
   const std::size_t count = candidates.size();
   std::vector<std::vector<double>> one(count), n(count), prefill(count);
   for (int round = 0; round < rounds; ++round) {
+    if (round > 0 && Clock::now() > options.deadline) {
+      say(name + ": time limit: " + std::to_string(round) + " of " + std::to_string(rounds) + " rounds");
+      break;
+    }
     // A B C, then B C A, ...: no candidate always runs first, or right after the same one.
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t i = (k + static_cast<std::size_t>(round)) % count;
@@ -398,9 +402,19 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
     return Rates{decode_gbs(step, 1, steps), threads > 1 ? decode_gbs(step, threads, steps) : 0};
   };
 
+  // Past the deadline, a parameter not begun keeps its default; the wisdom lists which.
+  std::vector<std::string> not_measured;
+  const auto in_time = [&](const std::string& parameter) {
+    if (Clock::now() <= options.deadline) return true;
+    say(parameter + ": not measured, time limit reached; the default stays");
+    not_measured.push_back(parameter);
+    return false;
+  };
+
   // 1. The instruction-set level, from avx2 to the best this CPU has (the default).
   const IsaLevel best = kernels::best_isa_level(kernels::detect_cpu_features());
-  if (std::getenv("CK_ISA") != nullptr) {
+  if (!in_time("isa")) {  // the default stays
+  } else if (std::getenv("CK_ISA") != nullptr) {
     say("isa: not measured, CK_ISA is set and decides the level");
   } else if (best > IsaLevel::avx2) {
     std::vector<Candidate> candidates;
@@ -422,7 +436,7 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   say("isa: running at " + std::string(kernels::isa_level_name(kernels::active_isa_level())));
 
   // 2. How far ahead the weights are prefetched (0: not at all).
-  {
+  if (in_time("prefetch_distance")) {
     std::vector<std::size_t> distances = options.quick
                                              ? std::vector<std::size_t>{0, 4096, 8192, 16384}
                                              : std::vector<std::size_t>{0, 2048, 4096, 8192, 16384, 32768};
@@ -444,7 +458,8 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   }
 
   // 3. The prefetch's locality hint (nothing to choose without a prefetch).
-  if (tuning.prefetch.distance == 0) {
+  if (!in_time("prefetch_hint")) {  // the default stays
+  } else if (tuning.prefetch.distance == 0) {
     say("prefetch_hint: not measured, no software prefetch was chosen");
   } else {
     const std::vector<PrefetchHint> hints = {PrefetchHint::nta, PrefetchHint::t0, PrefetchHint::t1};
@@ -464,7 +479,7 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   }
 
   // 3b. Rows per register tile in decode: 0 is each kernel's own (4 for the quantized ones).
-  {
+  if (in_time("decode_tile_rows")) {
     const std::vector<int> heights = options.quick ? std::vector<int>{0, 8} : std::vector<int>{0, 2, 8};
     std::vector<Candidate> candidates;
     for (const int rows : heights)
@@ -481,7 +496,8 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   }
 
   // 4. How long waiting pool threads spin (a pool of one thread never waits).
-  if (threads == 1) {
+  if (!in_time("spin_us")) {  // the default stays
+  } else if (threads == 1) {
     say("spin_us: not measured, one thread never waits");
   } else {
     // At most 500 us: a pool alone on its CPUs gains a few percent more from longer spins, but two pools
@@ -509,7 +525,8 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
 
   // 5. Huge pages for the weights. The default is yes, ckd's own default: 4 KiB pages are chosen only
   // when they stream clearly faster.
-  {
+  wisdom.weights_on_hugepages = true;
+  if (in_time("weights_on_hugepages")) {
     HugePageWeights huge = map_huge_weights(layout.bytes);
     wisdom.measurements.hugepages_note = huge.note;
     if (!huge.memory) {
@@ -528,6 +545,11 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   }
 
   wisdom.tuning = tuning;
+  if (!not_measured.empty()) {
+    std::string names;
+    for (const std::string& name : not_measured) names += (names.empty() ? "" : ", ") + name;
+    wisdom.measurements.note = "time limit reached: " + names + " not measured, the defaults kept";
+  }
   wisdom.measurements.rounds = rounds;
   wisdom.measurements.threads = threads;
   wisdom.measurements.weight_mib = static_cast<double>(layout.bytes) / static_cast<double>(kMiB);

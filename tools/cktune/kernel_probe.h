@@ -10,6 +10,7 @@
 // the default only when it scores more than 3% better (what two runs of the same candidate differ by).
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <string>
 
@@ -21,6 +22,10 @@ struct KernelProbeOptions {
   int rounds = 5;
   int threads = 1;     // the N of the N-thread rate
   bool quick = false;  // fewer candidates and decode steps per sample: well under 15 s
+  // When to stop: a round in progress ends, the parameters not begun keep their defaults (and the wisdom
+  // says which). An emulated CPU (a VM without KVM) measures slowly and meaninglessly; a start of ckd must
+  // not wait for it.
+  std::chrono::steady_clock::time_point deadline = std::chrono::steady_clock::time_point::max();
   std::function<void(const std::string&)> progress;  // one line at a time, for stderr
 };
 

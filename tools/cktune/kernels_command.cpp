@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 #include <ctime>
 #include <filesystem>
@@ -24,6 +25,7 @@ namespace fs = std::filesystem;
 namespace po = boost::program_options;
 
 constexpr int kMaxRounds = 100;
+constexpr int kMaxTimeLimit = 3600;  // an hour: beyond it, a typo
 // Read by the workers' user (group ckernel) and by anyone running ckrun: nothing in it is secret.
 constexpr mode_t kWisdomMode = 0644;
 
@@ -72,6 +74,8 @@ void add_kernels_options(po::options_description& options, KernelsArguments& a) 
       "rounds per parameter, 1 to 100 (default 5, 3 with --quick)")(
       "threads", po::value(&a.threads)->value_name("N"),
       "the N of the N-thread rate (default: every CPU this process may run on)")(
+      "time-limit", po::value(&a.time_limit)->value_name("SECONDS"),
+      "stop measuring after this long, 1 to 3600; what is not measured keeps its default (default: none)")(
       "json", po::bool_switch(&a.json), "print the document written");
 }
 
@@ -79,6 +83,9 @@ int run_kernels(const KernelsArguments& a) {
   if (a.rounds != kNotGiven && (a.rounds < 1 || a.rounds > kMaxRounds))
     throw UsageError("--rounds must be 1 to " + std::to_string(kMaxRounds) + ", not " +
                      std::to_string(a.rounds));
+  if (a.time_limit != kNotGiven && (a.time_limit < 1 || a.time_limit > kMaxTimeLimit))
+    throw UsageError("--time-limit must be 1 to " + std::to_string(kMaxTimeLimit) + " seconds, not " +
+                     std::to_string(a.time_limit));
   const int allowed = static_cast<int>(allowed_cpus().size());
   if (a.threads != kNotGiven && (a.threads < 1 || a.threads > allowed))
     throw UsageError("--threads must be 1 to " + std::to_string(allowed) +
@@ -102,6 +109,8 @@ int run_kernels(const KernelsArguments& a) {
   options.rounds = a.rounds != kNotGiven ? a.rounds : (a.quick ? 3 : 5);
   options.threads = a.threads != kNotGiven ? a.threads : allowed;
   options.progress = [](const std::string& line) { std::cerr << "cktune: " << line << std::endl; };
+  if (a.time_limit != kNotGiven)
+    options.deadline = std::chrono::steady_clock::now() + std::chrono::seconds(a.time_limit);
   KernelWisdom wisdom = measure_kernel_wisdom(options);
   wisdom.cpu = this_host_cpu();
   wisdom.ckernel_version = std::string(ckernel_version());

@@ -76,6 +76,7 @@ struct WisdomMeasurements {
   double weight_mib = 0;       // synthetic weights streamed per decode step
   double seconds = 0;          // the whole measurement
   std::string hugepages_note;  // how the huge page candidate was had, or why it was not
+  std::string note;            // "" when every parameter was measured, else what was not and why
   std::vector<ParameterMeasurement> parameters;
 };
 
