@@ -1,6 +1,8 @@
 // A fixed set of worker threads that run one parallel section at a time. Work is split statically and
-// deterministically, so every element is computed by the same code in the same order whatever the thread
-// count: results are bitwise identical for 1 or N threads.
+// deterministically (parallel_for), or handed out in chunks to whichever thread is free
+// (parallel_for_chunks, for work whose items do not depend on who computes them); either way every element
+// is computed by the same code in the same order whatever the thread count: results are bitwise identical
+// for 1 or N threads.
 //
 // A decode step runs hundreds of sections, so a section costs no heap allocation and no lock: the job is
 // published through an atomic counter, waiting threads spin briefly (the next section usually follows
