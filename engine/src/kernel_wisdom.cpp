@@ -58,73 +58,43 @@ class Reader {
 
   Reader object(std::string_view key) const { return Reader(at(key), path(key)); }
 
+  // key's value as `get` reads it, or a WisdomError "PATH: must be EXPECTED, not VALUE".
+  template <class Get>
+  decltype(auto) typed(std::string_view key, const std::string& expected, Get get) const {
+    const Json& v = at(key);
+    try {
+      return get(v);
+    } catch (const JsonError&) {
+      fail(path(key), "must be " + expected + ", not " + shown(v));
+    }
+  }
+
   const Json::Array& array(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.array();
-    } catch (const JsonError&) {
-      fail(path(key), "must be an array, not " + shown(v));
-    }
+    return typed(key, "an array", [](const Json& v) -> const Json::Array& { return v.array(); });
   }
-
   std::string string(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.string();
-    } catch (const JsonError&) {
-      fail(path(key), "must be a string, not " + shown(v));
-    }
+    return typed(key, "a string", [](const Json& v) { return v.string(); });
   }
-
   bool boolean(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.boolean();
-    } catch (const JsonError&) {
-      fail(path(key), "must be true or false, not " + shown(v));
-    }
+    return typed(key, "true or false", [](const Json& v) { return v.boolean(); });
+  }
+  double number(std::string_view key) const {
+    return typed(key, "a number", [](const Json& v) { return v.number(); });
+  }
+  // Any integer the type holds; the range is the caller's check (kernels::validate).
+  std::int64_t any_integer(std::string_view key) const {
+    return typed(key, "an integer", [](const Json& v) { return v.integer(); });
+  }
+  std::uint64_t any_unsigned(std::string_view key) const {
+    return typed(key, "an integer of 0 or more", [](const Json& v) { return v.unsigned_integer(); });
   }
 
   std::int64_t integer(std::string_view key, std::int64_t low, std::int64_t high) const {
-    const Json& v = at(key);
-    std::int64_t n = 0;
-    try {
-      n = v.integer();
-    } catch (const JsonError&) {
-      fail(path(key), "must be an integer from " + std::to_string(low) + " to " + std::to_string(high) +
-                          ", not " + shown(v));
-    }
-    if (n < low || n > high)
-      fail(path(key), "must be from " + std::to_string(low) + " to " + std::to_string(high) + ", not " +
-                          std::to_string(n));
+    const std::string range = std::to_string(low) + " to " + std::to_string(high);
+    const std::int64_t n =
+        typed(key, "an integer from " + range, [](const Json& v) { return v.integer(); });
+    if (n < low || n > high) fail(path(key), "must be from " + range + ", not " + std::to_string(n));
     return n;
-  }
-
-  // Any integer the type holds; the range is the caller's check (kernels::validate).
-  std::int64_t any_integer(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.integer();
-    } catch (const JsonError&) {
-      fail(path(key), "must be an integer, not " + shown(v));
-    }
-  }
-  std::uint64_t any_unsigned(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.unsigned_integer();
-    } catch (const JsonError&) {
-      fail(path(key), "must be an integer of 0 or more, not " + shown(v));
-    }
-  }
-
-  double number(std::string_view key) const {
-    const Json& v = at(key);
-    try {
-      return v.number();
-    } catch (const JsonError&) {
-      fail(path(key), "must be a number, not " + shown(v));
-    }
   }
 
   bool is_null(std::string_view key) const { return at(key) == Json(nullptr); }
