@@ -72,6 +72,17 @@ check_ckd_leaf() {
 }
 check "ckd lives in the leaf _daemon of its delegated cgroup" check_ckd_leaf
 
+check_kernel_wisdom() {
+  local status
+  [[ -f /var/lib/ckernel/kernel-wisdom.json ]] || { echo "no /var/lib/ckernel/kernel-wisdom.json"; return 1; }
+  status=$(ckctl --json status)
+  grep -q '"kernel_tuning": *{"source": *"wisdom"' <<<"$status" ||
+    grep -q '"source": *"wisdom"' <<<"$status" || { echo "$status"; echo "ckd runs without the wisdom"; return 1; }
+  # An emulated CPU measures slowly: the unit's time limit leaves the rest at the defaults, and says so.
+  echo "measured by the unit before ckd started: $(grep -o '"note": *"[^"]*"' /var/lib/ckernel/kernel-wisdom.json)"
+}
+check "ckd's unit measured the kernel wisdom at the first start, and ckd uses it" check_kernel_wisdom
+
 check_hugepage_default() {
   local status
   status=$(ckctl --json status)
