@@ -21,13 +21,13 @@ std::string temp_path(const std::string& name) {
 TEST(Synthesize, WritesALlamaModelTheEngineRuns) {
   SynthesisOptions o{.vocab_path = std::string(CK_TEST_DATA_DIR) + "/models/tiny-llama-Q4_K_M.gguf",
                      .out_path = temp_path("synth.gguf"),
-                     .n_embd = 256,
-                     .n_layer = 2,
-                     .n_head = 4,
-                     .n_head_kv = 2,
-                     .n_ff = 512,
-                     .n_ctx_train = 128,
-                     .untied_output = true,
+                     .shape = {.n_embd = 256,
+                               .n_layer = 2,
+                               .n_head = 4,
+                               .n_head_kv = 2,
+                               .n_ff = 512,
+                               .n_ctx = 128,
+                               .tied = false},
                      .seed = 7,
                      .file_type = *parse_file_type("q4_k_m")};
   synthesize(o);
@@ -54,8 +54,8 @@ TEST(Synthesize, WritesALlamaModelTheEngineRuns) {
 TEST(Synthesize, RefusesAnInconsistentShape) {
   SynthesisOptions o{.vocab_path = std::string(CK_TEST_DATA_DIR) + "/models/tiny-llama-Q4_K_M.gguf",
                      .out_path = temp_path("bad.gguf"),
-                     .n_embd = 256,
-                     .n_head = 3,
+                     .shape = {.n_embd = 256, .n_layer = 24, .n_head = 3, .n_head_kv = 4, .n_ff = 2816,
+                               .n_ctx = 4096, .tied = true},
                      .file_type = *parse_file_type("Q8_0")};
   try {
     synthesize(o);

@@ -55,15 +55,16 @@ int main(int argc, char** argv) {
   add("help,h", "this text");
   add("synthesize", "write a random model instead of converting one");
   add("vocab-from", po::value(&synthesis.vocab_path), "GGUF file whose tokenizer the synthesized model gets");
-  add("embd", po::value(&synthesis.n_embd)->default_value(synthesis.n_embd), "embedding width");
-  add("layers", po::value(&synthesis.n_layer)->default_value(synthesis.n_layer), "transformer blocks");
-  add("heads", po::value(&synthesis.n_head)->default_value(synthesis.n_head), "attention heads");
-  add("kv-heads", po::value(&synthesis.n_head_kv)->default_value(synthesis.n_head_kv),
+  ck::ModelShape& shape = synthesis.shape;
+  bool untied = !shape.tied;
+  add("embd", po::value(&shape.n_embd)->default_value(shape.n_embd), "embedding width");
+  add("layers", po::value(&shape.n_layer)->default_value(shape.n_layer), "transformer blocks");
+  add("heads", po::value(&shape.n_head)->default_value(shape.n_head), "attention heads");
+  add("kv-heads", po::value(&shape.n_head_kv)->default_value(shape.n_head_kv),
       "key/value heads (grouped-query attention when fewer than --heads)");
-  add("ffn", po::value(&synthesis.n_ff)->default_value(synthesis.n_ff), "feed-forward width");
-  add("context", po::value(&synthesis.n_ctx_train)->default_value(synthesis.n_ctx_train), "training context");
-  add("untied", po::bool_switch(&synthesis.untied_output),
-      "a separate output.weight (default: tied to token_embd)");
+  add("ffn", po::value(&shape.n_ff)->default_value(shape.n_ff), "feed-forward width");
+  add("context", po::value(&shape.n_ctx)->default_value(shape.n_ctx), "training context");
+  add("untied", po::bool_switch(&untied), "a separate output.weight (default: tied to token_embd)");
   add("seed", po::value(&synthesis.seed)->default_value(synthesis.seed), "random seed");
   add("type", po::value(&type_name), "file type of the synthesized model");
   po::options_description hidden;
@@ -86,6 +87,7 @@ int main(int argc, char** argv) {
     return vm.count("help") ? 0 : kExitUsage;
   }
 
+  shape.tied = !untied;
   const bool synthesizing = vm.count("synthesize") > 0;
   const size_t expected = synthesizing ? 1 : 3;
   if (positional.size() != expected) {

@@ -19,8 +19,8 @@ namespace ck::quantize {
 namespace {
 
 // What quantizing adds to model_config()'s checks of the shape.
-void check_shape(const SynthesisOptions& o) {
-  if (o.n_embd % 32 != 0 || o.n_ff % 32 != 0)
+void check_shape(const ModelShape& shape) {
+  if (shape.n_embd % 32 != 0 || shape.n_ff % 32 != 0)
     throw std::invalid_argument("--embd and --ffn must be multiples of 32 (the block size)");
 }
 
@@ -34,18 +34,18 @@ std::pair<float, float> statistics_of(const train::ParameterTensor& t) {
 }  // namespace
 
 void synthesize(const SynthesisOptions& o) {
-  check_shape(o);
+  const ModelShape& shape = o.shape;
+  check_shape(shape);
   const auto vocab = GgufFile::open(o.vocab_path);
   const auto n_vocab = static_cast<int64_t>(vocab->get_string_array("tokenizer.ggml.tokens").size());
   if (n_vocab == 0) vocab->fail("has no tokenizer.ggml.tokens to take the vocabulary from");
 
-  const ModelShape shape{"llama", o.n_embd, o.n_layer, o.n_head, o.n_head_kv, o.n_ff, o.n_ctx_train, 0, !o.untied_output};
   const ModelConfig config = model_config(shape, n_vocab,
-                                          "synthetic llama " + std::to_string(o.n_layer) + "x" +
-                                              std::to_string(o.n_embd) + " seed " + std::to_string(o.seed));
+                                          "synthetic " + shape.architecture + " " + std::to_string(shape.n_layer) +
+                                              "x" + std::to_string(shape.n_embd) + " seed " + std::to_string(o.seed));
   // The tensors, their names and shapes, as the engine lays out a model of this configuration.
   const train::ParameterLayout layout(config);
-  ModelWriter out(o.file_type, o.n_layer, !o.untied_output, layout.tensors().size());
+  ModelWriter out(o.file_type, shape.n_layer, shape.tied, layout.tensors().size());
   write_model_config(out.gguf(), config);
   write_tokenizer_of(out.gguf(), *vocab);
 

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <string>
 
+#include "ckernel/engine/model_shape.h"
 #include "file_type.h"
 
 namespace ck::quantize {
@@ -12,13 +13,10 @@ namespace ck::quantize {
 struct SynthesisOptions {
   std::string vocab_path;  // a GGUF file whose tokenizer.* metadata is copied
   std::string out_path;
-  int64_t n_embd = 1024;
-  int64_t n_layer = 24;
-  int64_t n_head = 16;
-  int64_t n_head_kv = 4;
-  int64_t n_ff = 2816;
-  int64_t n_ctx_train = 4096;
-  bool untied_output = false;  // a separate output.weight instead of reusing token_embd
+  // The engine's shape of a new model (model_shape.h), with ckquantize's defaults: the 0.34B benchmark
+  // model's width and depth, tied output (--untied gives a separate output.weight).
+  ModelShape shape{.n_embd = 1024, .n_layer = 24, .n_head = 16, .n_head_kv = 4, .n_ff = 2816, .n_ctx = 4096,
+                   .tied = true};
   uint64_t seed = 1;
   FileType file_type;
 };
