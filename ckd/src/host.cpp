@@ -23,7 +23,7 @@ std::filesystem::path ledger_path(const DaemonOptions& options) {
 }  // namespace
 
 Host::Host(const DaemonOptions& options, std::optional<gid_t> worker_gid, WisdomUse kernel_wisdom)
-    : kernel_wisdom_(std::move(kernel_wisdom)) {
+    : kernel_wisdom_(std::move(kernel_wisdom)), cpu_model_name_(this_host_cpu().model_name) {
   const tuning::Topology topology = tuning::discover_topology();
   cpus_ = topology.online_cpus;
   nodes_ = tuning::nodes_with_memory();
@@ -116,7 +116,7 @@ Json Host::kernel_tuning_status() const {
       {"source", use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults"},
       {"reason", use.reason},
       {"path", use.path.string()},
-      {"cpu", use.wisdom ? use.wisdom->cpu.model_name : this_host_cpu().model_name},
+      {"cpu", use.wisdom ? use.wisdom->cpu.model_name : cpu_model_name_},
       {"prefetch_distance", static_cast<std::uint64_t>(tuning.prefetch.distance)},
       {"prefetch_hint", std::string(ck::kernels::prefetch_hint_name(tuning.prefetch.hint))},
       {"spin_us", static_cast<std::int64_t>(tuning.spin.count())},

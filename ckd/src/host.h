@@ -61,6 +61,7 @@ class Host {
   std::uint64_t memory_bytes_ = 0;
   std::vector<std::string> notes_;
   WisdomUse kernel_wisdom_;
+  std::string cpu_model_name_;  // /proc/cpuinfo's, read once (the CPU does not change under ckd)
   std::optional<tuning::HugetlbfsMount> mount_;
   std::unique_ptr<HugePageBudget> budget_;
   std::unique_ptr<tuning::CopyEngine> copy_engine_;
