@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "ckernel/engine/kernel_wisdom.h"
+
 namespace ck::daemon {
 
 enum class LogLevel { error, warning, info, debug };
@@ -14,7 +16,7 @@ enum class LogLevel { error, warning, info, debug };
 struct DaemonOptions {
   std::string bus_address;  // empty: the system bus, or the user bus with user_bus
   bool user_bus = false;
-  std::filesystem::path state_dir = "/var/lib/ckernel";
+  std::filesystem::path state_dir = ck::kStateDirectory;
   std::filesystem::path runtime_dir = "/run/ckernel";
   // The most 2 MiB huge pages ckd reserves for weight copies, per model as it is loaded; unset: half of
   // the host's memory; 0: none (weights stay in the page cache).

@@ -231,9 +231,11 @@ std::string read_small_file(const fs::path& path) {
 
 }  // namespace
 
+fs::path default_wisdom_path() { return fs::path(kStateDirectory) / kWisdomFileName; }
+
 fs::path wisdom_path() {
   const char* given = std::getenv("CK_KERNEL_WISDOM");
-  return given != nullptr && *given != '\0' ? fs::path(given) : fs::path(kDefaultWisdomPath);
+  return given != nullptr && *given != '\0' ? fs::path(given) : default_wisdom_path();
 }
 
 std::string_view ckernel_version() { return CKERNEL_VERSION; }

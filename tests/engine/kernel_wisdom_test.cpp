@@ -225,7 +225,7 @@ TEST(KernelWisdom, MissingBrokenAndDisabledGiveTheDefaults) {
   ::setenv("CK_KERNEL_WISDOM", "/elsewhere/wisdom.json", 1);
   EXPECT_EQ(wisdom_path(), fs::path("/elsewhere/wisdom.json"));
   ::unsetenv("CK_KERNEL_WISDOM");
-  EXPECT_EQ(wisdom_path(), fs::path(kDefaultWisdomPath));
+  EXPECT_EQ(wisdom_path(), fs::path("/var/lib/ckernel/kernel-wisdom.json"));
 }
 
 }  // namespace

@@ -16,14 +16,16 @@
 
 namespace ck {
 
-// Where `cktune kernels` writes and the tools read; ckd reads <state_dir>/kernel-wisdom.json, whose
-// default state directory is this one's.
-inline constexpr char kDefaultWisdomPath[] = "/var/lib/ckernel/kernel-wisdom.json";
+// ckernel's state directory as installed: ckd's default state_dir, and where the host's wisdom lives.
+inline constexpr char kStateDirectory[] = "/var/lib/ckernel";
 inline constexpr char kWisdomFileName[] = "kernel-wisdom.json";
+// Where `cktune kernels` writes and the tools read by default: kStateDirectory/kWisdomFileName, the file
+// ckd reads as <state_dir>/kernel-wisdom.json.
+std::filesystem::path default_wisdom_path();
 // CK_KERNEL_WISDOM=none: no wisdom, the defaults.
 inline constexpr char kWisdomDisabled[] = "none";
 
-// The environment variable CK_KERNEL_WISDOM if set (a path, or "none"), else kDefaultWisdomPath.
+// The environment variable CK_KERNEL_WISDOM if set (a path, or "none"), else default_wisdom_path().
 std::filesystem::path wisdom_path();
 
 // This ckernel's version, as wisdom records it.
