@@ -110,21 +110,9 @@ std::optional<std::filesystem::path> Host::hugetlbfs_mount() const {
 std::string Host::copy_engine_kind() const { return copy_engine_->name().starts_with("dsa") ? "dsa" : "cpu"; }
 
 Json Host::kernel_tuning_status() const {
-  const WisdomUse& use = kernel_wisdom_;
-  const ck::kernels::KernelTuning tuning = use.tuning();
-  return Json::Object{
-      {"source", use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults"},
-      {"reason", use.reason},
-      {"path", use.path.string()},
-      {"cpu", use.wisdom ? use.wisdom->cpu.model_name : cpu_model_name_},
-      {"prefetch_distance", static_cast<std::uint64_t>(tuning.prefetch.distance)},
-      {"prefetch_hint", std::string(ck::kernels::prefetch_hint_name(tuning.prefetch.hint))},
-      {"spin_us", static_cast<std::int64_t>(tuning.spin.count())},
-      {"decode_tile_rows", static_cast<std::int64_t>(tuning.decode_tile_rows)},
-      {"isa", tuning.isa ? std::string(ck::kernels::isa_level_name(*tuning.isa)) : std::string("best")},
-      {"weights_on_hugepages", use.wisdom ? Json(use.wisdom->weights_on_hugepages) : Json(nullptr)},
-      {"summary", describe(use)},
-  };
+  Json::Object status = describe_json(kernel_wisdom_);
+  status["cpu"] = kernel_wisdom_.wisdom ? kernel_wisdom_.wisdom->cpu.model_name : cpu_model_name_;
+  return status;
 }
 
 Json Host::status() const {

@@ -6,6 +6,7 @@ page cache."""
 import json
 import os
 import pathlib
+import subprocess
 import sys
 
 import harness
@@ -60,6 +61,29 @@ class KernelWisdom(DaemonTestCase):
         self.assertEqual(argv[argv.index("--kernel-wisdom") + 1], str(self.wisdom_path()))
         self.ok("generate", "zeta", harness.model_name(), "Once upon a time", "-n", "4", "--temp", "0")
         self.ok("tenant", "remove", "zeta")
+
+    def test_c_ckrun_reports_the_tuning_it_ran_with(self):
+        # ckrun --json: the same description as ckd's status, and the same tokens and logits with the
+        # wisdom as with the defaults (the tuning changes scheduling and memory traffic, not arithmetic).
+        self.wisdom_path().parent.mkdir(parents=True, exist_ok=True)
+        self.wisdom_path().write_text(json.dumps(WISDOM))
+        runs = {}
+        for wisdom in (str(self.wisdom_path()), "none"):
+            out = subprocess.run([harness.TOOLS["ckrun"], "-m", harness.TOOLS["model"], "-p", "Once upon a time",
+                                  "-n", "6", "--temp", "0", "-t", "2", "--json"], check=True, capture_output=True,
+                                 text=True, env=dict(os.environ, CK_KERNEL_WISDOM=wisdom)).stdout
+            runs[wisdom] = json.loads(out)
+        tuning = runs[str(self.wisdom_path())]["tuning"]
+        self.assertEqual((tuning["source"], tuning["path"], tuning["prefetch_distance"], tuning["prefetch_hint"],
+                          tuning["spin_us"], tuning["decode_tile_rows"], tuning["isa"], tuning["weights_on_hugepages"]),
+                         ("wisdom", str(self.wisdom_path()), 4096, "t0", 0, 2, "best", False))
+        status = dict(self.status()["kernel_tuning"])
+        del status["cpu"]
+        self.assertEqual(set(tuning), set(status))
+        defaults = runs["none"]["tuning"]
+        self.assertEqual((defaults["source"], defaults["reason"], defaults["weights_on_hugepages"]),
+                         ("defaults", "disabled by CK_KERNEL_WISDOM=none", None))
+        self.assertEqual(runs[str(self.wisdom_path())]["steps"], runs["none"]["steps"])
 
 
 if __name__ == "__main__":

@@ -10,8 +10,8 @@ import sys
 TOP = {"model": str, "model_name": str, "weight_bytes_per_token": int, "matmul_parameters": int, "isa": str,
        "weight_placement": str, "session_memory": str, "limits_source": str, "n_prompt": int, "n_gen": int,
        "repetitions": int, "tuning": dict, "results": list}
-TUNING = {"source": str, "reason": str, "path": str, "prefetch": int, "hint": str, "spin_us": int, "decode_tile_rows": int, "isa": str,
-          "weights_on_hugepages": bool}
+TUNING = {"source": str, "reason": str, "path": str, "prefetch_distance": int, "prefetch_hint": str, "spin_us": int,
+          "decode_tile_rows": int, "isa": str, "summary": str}
 RESULT = {"threads": int, "pp_tok_s": float, "pp_tok_s_stddev": float, "pp_samples": list, "tg_tok_s": float,
           "tg_tok_s_stddev": float, "tg_samples": list, "pp_gflops": float, "pp_share_of_fp32_peak": float,
           "tg_gbs": float, "tg_share_of_read_bw": float, "limits": dict}
@@ -37,8 +37,8 @@ def main():
     report = json.loads(out)
     check_keys(report, TOP, "ckbench --json")
     check_keys(report["tuning"], TUNING, "ckbench --json tuning")
-    if (report["tuning"]["source"], report["tuning"]["reason"], report["tuning"]["prefetch"]) != \
-            ("defaults", "disabled by CK_KERNEL_WISDOM=none", 8192):
+    if (report["tuning"]["source"], report["tuning"]["reason"], report["tuning"]["prefetch_distance"],
+            report["tuning"]["weights_on_hugepages"]) != ("defaults", "disabled by CK_KERNEL_WISDOM=none", 8192, None):
         sys.exit(f"tuning not reported: {report['tuning']}")
     if report["limits_source"] != "given" or (report["n_prompt"], report["n_gen"]) != (8, 4):
         sys.exit(f"options not reflected: {report}")

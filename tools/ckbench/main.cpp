@@ -57,20 +57,6 @@ bool is_streamed_weight(const GgufTensorInfo& t, const Model& model) {
   return t.ne.size() >= 2 && (model.config().tied_output || t.name != "token_embd.weight");
 }
 
-TuningDescription describe_tuning(const WisdomUse& use) {
-  const kernels::KernelTuning t = use.tuning();
-  return {.source = use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults",
-          .reason = use.reason,
-          .path = use.path.string(),
-          .summary = describe(use),
-          .prefetch = t.prefetch.distance,
-          .hint = std::string(kernels::prefetch_hint_name(t.prefetch.hint)),
-          .spin_us = static_cast<int64_t>(t.spin.count()),
-          .decode_tile_rows = t.decode_tile_rows,
-          .isa = t.isa ? std::string(kernels::isa_level_name(*t.isa)) : std::string("best"),
-          .weights_on_hugepages = use.wisdom && use.wisdom->weights_on_hugepages};
-}
-
 // --memory auto: huge pages when the host's wisdom measured them faster and this process may reserve
 // them (root), else the engine's default.
 std::string resolve_memory(const std::string& memory, const WisdomUse& wisdom) {
@@ -177,7 +163,8 @@ int run(int argc, char** argv) {
                              .n_prompt = base.n_prompt,
                              .n_gen = base.n_gen,
                              .repetitions = base.repetitions,
-                             .tuning = describe_tuning(wisdom)};
+                             .tuning_summary = describe(wisdom),
+                             .tuning_json = Json(describe_json(wisdom)).dump()};
   for (const GgufTensorInfo& t : model->file().tensors())
     if (is_streamed_weight(t, *model)) {
       description.weight_bytes_per_token += t.n_bytes;

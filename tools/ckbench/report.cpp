@@ -32,7 +32,7 @@ void print_table(const RunDescription& run, const std::vector<ThreadResult>& res
               run.matmul_parameters / 1e6);
   std::printf("isa: %s; weights: %s; session memory: %s; limits: %s\n", run.isa.c_str(),
               run.weight_placement.c_str(), run.session_memory.c_str(), run.limits_source.c_str());
-  std::printf("kernel tuning: %s\n\n", run.tuning.summary.c_str());
+  std::printf("kernel tuning: %s\n\n", run.tuning_summary.c_str());
   std::printf("| threads | test | tok/s | derived | share of limit |\n|---:|---|---:|---:|---:|\n");
   for (const ThreadResult& r : results) {
     if (run.n_prompt > 0)
@@ -57,14 +57,7 @@ void print_json(const RunDescription& run, const std::vector<ThreadResult>& resu
   std::printf(" \"isa\": %s, \"weight_placement\": %s, \"session_memory\": %s, \"limits_source\": %s,\n",
               json_quote(run.isa).c_str(), json_quote(run.weight_placement).c_str(),
               json_quote(run.session_memory).c_str(), json_quote(run.limits_source).c_str());
-  const TuningDescription& t = run.tuning;
-  std::printf(
-      " \"tuning\": {\"source\": %s, \"reason\": %s, \"path\": %s, \"prefetch\": %llu, \"hint\": %s, "
-      "\"spin_us\": %lld, \"decode_tile_rows\": %d, \"isa\": %s, \"weights_on_hugepages\": %s},\n",
-      json_quote(t.source).c_str(), json_quote(t.reason).c_str(), json_quote(t.path).c_str(),
-      static_cast<unsigned long long>(t.prefetch), json_quote(t.hint).c_str(),
-      static_cast<long long>(t.spin_us), t.decode_tile_rows, json_quote(t.isa).c_str(),
-      t.weights_on_hugepages ? "true" : "false");
+  std::printf(" \"tuning\": %s,\n", run.tuning_json.c_str());
   std::printf(" \"n_prompt\": %lld, \"n_gen\": %lld, \"repetitions\": %d,\n \"results\": [",
               static_cast<long long>(run.n_prompt), static_cast<long long>(run.n_gen), run.repetitions);
   for (size_t i = 0; i < results.size(); ++i) {

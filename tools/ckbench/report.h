@@ -10,20 +10,6 @@
 
 namespace ck::bench {
 
-// What kernel tuning the run used (engine/kernel_wisdom.h), for the table and the JSON.
-struct TuningDescription {
-  std::string source;  // "wisdom" or "defaults"
-  std::string reason;
-  std::string path;
-  std::string summary;  // describe(WisdomUse)
-  uint64_t prefetch = 0;
-  std::string hint;
-  int64_t spin_us = 0;
-  int decode_tile_rows = 0;  // 0: each kernel's own
-  std::string isa;  // the tuning's level, "best" when it leaves the choice to the CPU
-  bool weights_on_hugepages = false;
-};
-
 struct RunDescription {
   std::string model_path;
   std::string model_name;
@@ -36,7 +22,10 @@ struct RunDescription {
   int64_t n_prompt = 0;
   int64_t n_gen = 0;
   int repetitions = 0;
-  TuningDescription tuning = {};
+  // The kernel tuning the run used (engine/kernel_wisdom.h): describe() for the table, describe_json()
+  // as JSON text.
+  std::string tuning_summary = {};
+  std::string tuning_json = {};
 };
 
 struct ThreadResult {

@@ -1,5 +1,6 @@
 // ckrun: run a GGUF model in this process, like llama-cli. Text goes to stdout as it is generated,
-// timings to stderr; --json prints one object in the schema of the team's greedy fixtures.
+// timings to stderr; --json prints one object in the schema of the team's greedy fixtures, plus the
+// instruction-set level and the kernel tuning the run used.
 #include <sched.h>
 
 #include <boost/program_options.hpp>
@@ -83,7 +84,7 @@ void print_tokens(const std::vector<TokenId>& ids, bool json) {
 }
 
 void print_json(const std::string& model_path, const std::string& prompt, const Session& session,
-                const GenerationResult& r, uint64_t seed) {
+                const GenerationResult& r, uint64_t seed, const WisdomUse& wisdom) {
   std::ostream& o = std::cout;
   o << "{\"model\":" << json_quote(base_name(model_path)) << ",\"prompt\":" << json_quote(prompt)
     << ",\"prompt_tokens\":[";
@@ -101,7 +102,8 @@ void print_json(const std::string& model_path, const std::string& prompt, const 
   o << "],\"text_hex\":\"" << hex(r.text) << "\",\"text\":" << json_quote(r.text) << ",\"stop_reason\":\""
     << stop_reason_name(r.stop_reason) << "\",\"threads\":" << session.n_threads() << ",\"seed\":" << seed
     << ",\"prompt_seconds\":" << r.prompt_seconds << ",\"generation_seconds\":" << r.generation_seconds
-    << "}\n";
+    << ",\"isa\":" << json_quote(kernels::isa_level_name(kernels::active_isa_level()))
+    << ",\"tuning\":" << Json(describe_json(wisdom)).dump() << "}\n";
 }
 
 // An option whose default is the value already in *target (the engine's default, SamplingParams and
@@ -150,7 +152,8 @@ int run(int argc, char** argv) {
       "ignore-eos", po::bool_switch(&ignore_eos), "keep generating past end-of-generation tokens")(
       "special", po::bool_switch(&special), "print control tokens such as </s> as text")(
       "json", po::bool_switch(&json),
-      "print one JSON object (prompt_tokens, steps with top logits, text_hex)")(
+      "print one JSON object (prompt_tokens, steps with top logits, text_hex, isa, tuning: the kernel "
+      "wisdom used or why the defaults)")(
       "top", po::value(&gen.top_logits)->default_value(5), "logits listed per step with --json")(
       "force-tokens", po::value(&forced),
       "feed these comma-separated ids instead of sampling (teacher forcing)")(
@@ -193,7 +196,7 @@ int run(int argc, char** argv) {
     return true;
   });
   if (json) {
-    print_json(model_path, prompt, session, result, gen.sampling.seed);
+    print_json(model_path, prompt, session, result, gen.sampling.seed, wisdom);
   } else {
     std::cout << std::endl;
     std::fprintf(

@@ -12,6 +12,7 @@
 #include <string_view>
 #include <vector>
 
+#include "ckernel/json/json.h"
 #include "ckernel/kernels/kernel_tuning.h"
 
 namespace ck {
@@ -134,5 +135,9 @@ void apply_kernel_wisdom(const WisdomUse& use);
 std::string describe(const WisdomUse& use);
 // "prefetch 8192 B nta, spin 100 us, isa avx2" ("isa best" when unset).
 std::string describe(const kernels::KernelTuning& tuning);
+// The same for scripts, as ckd's status, ckrun --json and ckbench --json report it: {"source": "wisdom" or
+// "defaults", "reason", "path", "prefetch_distance", "prefetch_hint", "spin_us", "decode_tile_rows", "isa"
+// ("best" when unset), "weights_on_hugepages" (null without wisdom: not measured), "summary": describe(use)}.
+Json::Object describe_json(const WisdomUse& use);
 
 }  // namespace ck
