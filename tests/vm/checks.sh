@@ -83,6 +83,18 @@ check_kernel_wisdom() {
 }
 check "ckd's unit measured the kernel wisdom at the first start, and ckd uses it" check_kernel_wisdom
 
+check_wisdom_for_any_user() {
+  local out
+  # A user outside group ckernel: ckrun reads the host's wisdom by name, and nothing else of ckd's state.
+  out=$(runuser -u nobody -- ckrun -m "$MODEL" -p "Hello" -n 2 --temp 0 -t 1 --json) ||
+    { echo "ckrun as nobody failed"; return 1; }
+  grep -q '"source": *"wisdom"' <<<"$out" || { echo "$out"; echo "ckrun as nobody ran without the wisdom"; return 1; }
+  runuser -u nobody -- cat /var/lib/ckernel/state.json >/dev/null 2>&1 && { echo "nobody reads state.json"; return 1; }
+  runuser -u nobody -- ls /var/lib/ckernel >/dev/null 2>&1 && { echo "nobody lists /var/lib/ckernel"; return 1; }
+  echo "ckrun as nobody: $(grep -o '"summary": *"[^"]*"' <<<"$out")"
+}
+check "any user's ckrun uses the host's kernel wisdom; ckd's state stays private" check_wisdom_for_any_user
+
 check_hugepage_default() {
   local status
   status=$(ckctl --json status)
