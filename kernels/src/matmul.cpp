@@ -87,7 +87,8 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
   // chunks that the threads take as they finish (parallel_for_chunks), not in one even share each: decode
   // streams the weights at the memory's pace, and two cores sharing it, or a core the hypervisor or a
   // neighbour takes for a moment, do not finish an even share together; the one done first would wait at
-  // the barrier. About eight chunks per thread, whole tiles of 16 rows (no tile of any kernel is cut).
+  // the barrier. About eight chunks per thread, whole tiles of 16 rows (no tile of any kernel is cut). A
+  // thread's chunks come in order, so its panels prefetch on into the next one, up to the matrix's end.
   const int64_t chunk = std::max<int64_t>(1, total_rows / (8 * pool.size()) / kChunkRows) * kChunkRows;
   pool.parallel_for_chunks(total_rows, chunk, [&](int64_t begin, int64_t end) {
     int64_t first_row = 0;
@@ -100,7 +101,8 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
                            w.row_stride, to - from, converted + conversion_of[i]->offset,
                            conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
                            static_cast<size_t>(w.rows), prefetch, decode_tile_rows,
-                           conversion_of[i] == q8_0 ? scales : nullptr});
+                           conversion_of[i] == q8_0 ? scales : nullptr,
+                           static_cast<const std::byte*>(w.data) + static_cast<size_t>(w.rows) * w.row_stride});
       first_row += w.rows;
     }
   });

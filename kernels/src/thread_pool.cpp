@@ -43,6 +43,32 @@ bool spin_until(Done done, std::chrono::steady_clock::duration budget) {
   }
 }
 
+// ChunkRange's word: [front, back) of a thread's chunks.
+constexpr uint64_t pack_range(uint64_t front, uint64_t back) { return front | back << 32; }
+constexpr uint64_t range_front(uint64_t word) { return word & 0xFFFFFFFFu; }
+constexpr uint64_t range_back(uint64_t word) { return word >> 32; }
+
+// Takes the first chunk of a range (its owner) or its last (a thread done with its own); -1 when empty.
+// Relaxed: the section's data was published with the epoch, and the results reach the caller through
+// unfinished_.
+int64_t take_front(std::atomic<uint64_t>& range) {
+  uint64_t word = range.load(std::memory_order_relaxed);
+  while (range_front(word) < range_back(word))
+    if (range.compare_exchange_weak(word, pack_range(range_front(word) + 1, range_back(word)),
+                                    std::memory_order_relaxed))
+      return static_cast<int64_t>(range_front(word));
+  return -1;
+}
+
+int64_t take_back(std::atomic<uint64_t>& range) {
+  uint64_t word = range.load(std::memory_order_relaxed);
+  while (range_front(word) < range_back(word))
+    if (range.compare_exchange_weak(word, pack_range(range_front(word), range_back(word) - 1),
+                                    std::memory_order_relaxed))
+      return static_cast<int64_t>(range_back(word) - 1);
+  return -1;
+}
+
 // The CPUs this process may run on, in increasing order.
 std::vector<int> allowed_cpus() {
   cpu_set_t set;
@@ -67,7 +93,8 @@ bool pin_thread(std::thread& thread, int cpu) {
 ThreadPool::ThreadPool(int n_threads)
     : n_threads_(std::max(1, n_threads)),
       spin_(kernel_tuning().spin),
-      pinned_cpus_(static_cast<size_t>(n_threads_), -1) {
+      pinned_cpus_(static_cast<size_t>(n_threads_), -1),
+      chunk_ranges_(std::make_unique<ChunkRange[]>(static_cast<size_t>(n_threads_))) {
   workers_.reserve(static_cast<size_t>(n_threads_ - 1));
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker_loop(i); });
   // The caller (worker 0) is left unpinned: its affinity belongs to whoever owns that thread. Pinning is
@@ -94,8 +121,16 @@ void ThreadPool::run_part(int index) {
     if (begin < end) (*job_)(begin, end);
     return;
   }
-  for (int64_t begin; (begin = next_chunk_.fetch_add(job_chunk_, std::memory_order_relaxed)) < job_size_;)
-    (*job_)(begin, std::min(begin + job_chunk_, job_size_));
+  for (int64_t c; (c = take_front(chunk_ranges_[static_cast<size_t>(index)].front_back)) >= 0;) run_chunk(c);
+  for (int k = 1; k < n_threads_; ++k) {
+    std::atomic<uint64_t>& other = chunk_ranges_[static_cast<size_t>((index + k) % n_threads_)].front_back;
+    for (int64_t c; (c = take_back(other)) >= 0;) run_chunk(c);
+  }
+}
+
+void ThreadPool::run_chunk(int64_t chunk_number) {
+  const int64_t begin = chunk_number * job_chunk_;
+  (*job_)(begin, std::min(begin + job_chunk_, job_size_));
 }
 
 void ThreadPool::parallel_for(int64_t n, RangeFunction fn) {
@@ -116,7 +151,13 @@ void ThreadPool::parallel_for_chunks(int64_t n, int64_t chunk, RangeFunction fn)
     fn(0, n);
     return;
   }
-  next_chunk_.store(0, std::memory_order_relaxed);  // published by the epoch bump in publish()
+  // Thread i owns chunks [chunks * i / size, chunks * (i + 1) / size); published by the epoch bump in
+  // publish().
+  const int64_t chunks = (n + chunk - 1) / chunk;
+  for (int i = 0; i < n_threads_; ++i)
+    chunk_ranges_[static_cast<size_t>(i)].front_back.store(
+        pack_range(static_cast<uint64_t>(chunks * i / n_threads_), static_cast<uint64_t>(chunks * (i + 1) / n_threads_)),
+        std::memory_order_relaxed);
   publish(n, chunk, fn);
 }
 

@@ -12,6 +12,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
 #include <sstream>
 #include <stdexcept>
 #include <string>
@@ -108,7 +109,7 @@ TEST(ThreadPool, ManySectionsInARowLoseNothing) {
 }
 
 // Chunks: every item exactly once, in chunks of the given size (the last shorter), for sizes around the
-// chunk and section after section (the next-chunk counter starts again each time).
+// chunk and section after section (the threads' runs of chunks are set again each time).
 TEST(ThreadPool, ChunksCoverEveryItemOnce) {
   for (int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
@@ -132,6 +133,33 @@ TEST(ThreadPool, ChunksCoverEveryItemOnce) {
       }
     }
   }
+}
+
+// Chunks go out as contiguous runs, one per thread (taken from their fronts), and a thread done with its
+// own takes a slow thread's from the back: here the worker sleeps in every chunk it computes, so the caller
+// computes its own run in order, then the worker's chunks from the last one down, while the worker computes
+// its first one or two from the front. Every item still exactly once.
+TEST(ThreadPool, ChunksGoInRunsAndAFreeThreadTakesASlowOnesFromTheBack) {
+  ThreadPool pool(2);
+  constexpr int64_t kChunk = 10, kChunks = 16, kN = kChunk * kChunks;
+  const std::thread::id caller = std::this_thread::get_id();
+  std::mutex mutex;
+  std::vector<int64_t> by_caller, by_worker;  // chunk numbers, in the order computed
+  std::vector<int> seen(kN, 0);
+  pool.parallel_for_chunks(kN, kChunk, [&](int64_t begin, int64_t end) {
+    const bool is_caller = std::this_thread::get_id() == caller;
+    if (!is_caller) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    const std::lock_guard lock(mutex);
+    (is_caller ? by_caller : by_worker).push_back(begin / kChunk);
+    for (int64_t i = begin; i < end; ++i) ++seen[static_cast<size_t>(i)];
+  });
+  for (int64_t i = 0; i < kN; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], 1) << "item " << i;
+  // The caller's own run, 0..7, in order; then, from the back, the worker's chunks it had not reached.
+  ASSERT_GE(by_caller.size(), 8u + 2u) << "the caller took fewer than 2 of the slow worker's 8 chunks";
+  for (int64_t c = 0; c < 8; ++c) EXPECT_EQ(by_caller[static_cast<size_t>(c)], c);
+  for (size_t k = 8; k < by_caller.size(); ++k) EXPECT_EQ(by_caller[k], kChunks - 1 - static_cast<int64_t>(k - 8));
+  // The worker's, from the front of its run.
+  for (size_t k = 0; k < by_worker.size(); ++k) EXPECT_EQ(by_worker[k], 8 + static_cast<int64_t>(k));
 }
 
 TEST(ThreadPool, PinsOneWorkerPerAllowedCpu) {

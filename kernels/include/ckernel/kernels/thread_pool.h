@@ -13,6 +13,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <memory>
 #include <thread>
 #include <type_traits>
 #include <utility>
@@ -61,17 +62,21 @@ class ThreadPool {
   // Not reentrant: fn must not call parallel_for on the same pool.
   void parallel_for(int64_t n, RangeFunction fn);
 
-  // Calls fn(begin, end) over [0, n) cut into chunks of `chunk` items (the last one shorter), which the
-  // threads take one after another as they finish the previous one: a thread slowed down (a neighbour on
-  // its core, the hypervisor, a longer way to memory) takes fewer, where an even split would keep the others
-  // waiting for it. Which thread computes which chunk varies from run to run, so use it only where an
-  // item's result does not depend on who computes it. With one thread, or no more than one chunk of items,
-  // fn(0, n) is called once on the calling thread.
+  // Calls fn(begin, end) over [0, n) cut into chunks of `chunk` items (the last one shorter). Each thread
+  // owns a contiguous run of chunks, as parallel_for's parts, and takes them in order from its front; a
+  // thread done with its own takes the others' chunks from their backs. So a thread slowed down (a
+  // neighbour on its core, the hypervisor, a longer way to memory) computes fewer, where an even split
+  // would keep the others waiting for it, and until the very end each thread's chunks follow one another
+  // in memory: the chunk after the one a thread computes is almost always its own next one (the matrix
+  // products prefetch across that boundary). Which thread computes which chunk varies from run to run,
+  // so use it only where an item's result does not depend on who computes it. With one thread, or no
+  // more than one chunk of items, fn(0, n) is called once on the calling thread.
   void parallel_for_chunks(int64_t n, int64_t chunk, RangeFunction fn);
 
  private:
   void worker_loop(int index);
   void run_part(int index);
+  void run_chunk(int64_t chunk_number);
   void publish(int64_t n, int64_t chunk, const RangeFunction& fn);
   void wait_for_workers();
 
@@ -91,7 +96,13 @@ class ThreadPool {
   alignas(64) std::atomic<uint32_t> sleeping_workers_{0};
   alignas(64) std::atomic<uint32_t> unfinished_{0};  // workers still running the section; caller's futex
   alignas(64) std::atomic<uint32_t> caller_sleeping_{0};
-  alignas(64) std::atomic<int64_t> next_chunk_{0};  // parallel_for_chunks: the first item not yet taken
+  // parallel_for_chunks: thread i's chunks not yet taken, [front, back) in chunk numbers, packed in one
+  // word (front in the low 32 bits) so that the owner's take from the front and a thief's from the back
+  // are one compare-and-swap each. One cache line per thread, allocated with the pool.
+  struct alignas(64) ChunkRange {
+    std::atomic<uint64_t> front_back{0};
+  };
+  std::unique_ptr<ChunkRange[]> chunk_ranges_;
 };
 
 }  // namespace ck::kernels

@@ -46,6 +46,10 @@ struct DotPanel {
   // Q8_0 activations only, optional: every block's fp16 scale converted to fp32 once per product (token t's
   // block b at [t * n / 32 + b]), which a tile would otherwise convert again for every tile of rows.
   const float* activation_scales = nullptr;
+  // How far the weight prefetch may run: the panel's own rows (nullptr), or on past them up to here when
+  // the rows after the panel are the ones this thread computes next (matmul: the matrix's end, as
+  // ThreadPool::parallel_for_chunks hands a thread its chunks in order).
+  const std::byte* prefetch_end = nullptr;
 };
 using DotPanelFn = void (*)(const DotPanel& panel);
 
