@@ -108,7 +108,8 @@ void tile(const DotPanel& p, int64_t r0, int64_t t0) {
   const size_t distance = p.prefetch.distance;
   const std::byte* const panel_end = p.weights + static_cast<size_t>(p.rows) * p.weight_stride;
   const std::byte* const prefetch_end = p.prefetch_end > panel_end ? p.prefetch_end : panel_end;
-  const bool prefetch = distance > 0 && t0 == 0 && w[0] + tile_bytes < prefetch_end && tile_bytes > 0 && blocks > 0;
+  const bool prefetch =
+      distance > 0 && t0 == 0 && w[0] + tile_bytes < prefetch_end && tile_bytes > 0 && blocks > 0;
   const size_t ahead_bytes = prefetch ? (distance + tile_bytes - 1) / tile_bytes * tile_bytes : 0;
   const auto clamped = [prefetch_end](const std::byte* at) { return at < prefetch_end ? at : prefetch_end; };
   const std::byte* ahead = prefetch ? w[0] + ahead_bytes : nullptr;

@@ -96,13 +96,13 @@ void matmul_group(std::span<const MatmulOutput> outputs, const float* x, int64_t
       const WeightMatrix& w = outputs[i].w;
       const int64_t from = std::max(begin, first_row) - first_row;
       const int64_t to = std::min(end, first_row + w.rows) - first_row;
+      const auto* const matrix = static_cast<const std::byte*>(w.data);
       if (from < to)
-        panels[i](DotPanel{static_cast<const std::byte*>(w.data) + static_cast<size_t>(from) * w.row_stride,
-                           w.row_stride, to - from, converted + conversion_of[i]->offset,
-                           conversion_of[i]->stride, n_tokens, w.cols, outputs[i].y + from,
-                           static_cast<size_t>(w.rows), prefetch, decode_tile_rows,
+        panels[i](DotPanel{matrix + static_cast<size_t>(from) * w.row_stride, w.row_stride, to - from,
+                           converted + conversion_of[i]->offset, conversion_of[i]->stride, n_tokens, w.cols,
+                           outputs[i].y + from, static_cast<size_t>(w.rows), prefetch, decode_tile_rows,
                            conversion_of[i] == q8_0 ? scales : nullptr,
-                           static_cast<const std::byte*>(w.data) + static_cast<size_t>(w.rows) * w.row_stride});
+                           matrix + static_cast<size_t>(w.rows) * w.row_stride});
       first_row += w.rows;
     }
   });

@@ -121,7 +121,8 @@ void ThreadPool::run_part(int index) {
     if (begin < end) (*job_)(begin, end);
     return;
   }
-  for (int64_t c; (c = take_front(chunk_ranges_[static_cast<size_t>(index)].front_back)) >= 0;) run_chunk(c);
+  std::atomic<uint64_t>& own = chunk_ranges_[static_cast<size_t>(index)].front_back;
+  for (int64_t c; (c = take_front(own)) >= 0;) run_chunk(c);
   for (int k = 1; k < n_threads_; ++k) {
     std::atomic<uint64_t>& other = chunk_ranges_[static_cast<size_t>((index + k) % n_threads_)].front_back;
     for (int64_t c; (c = take_back(other)) >= 0;) run_chunk(c);
@@ -154,10 +155,12 @@ void ThreadPool::parallel_for_chunks(int64_t n, int64_t chunk, RangeFunction fn)
   // Thread i owns chunks [chunks * i / size, chunks * (i + 1) / size); published by the epoch bump in
   // publish().
   const int64_t chunks = (n + chunk - 1) / chunk;
-  for (int i = 0; i < n_threads_; ++i)
-    chunk_ranges_[static_cast<size_t>(i)].front_back.store(
-        pack_range(static_cast<uint64_t>(chunks * i / n_threads_), static_cast<uint64_t>(chunks * (i + 1) / n_threads_)),
-        std::memory_order_relaxed);
+  for (int i = 0; i < n_threads_; ++i) {
+    const auto first = static_cast<uint64_t>(chunks * i / n_threads_);
+    const auto last = static_cast<uint64_t>(chunks * (i + 1) / n_threads_);
+    chunk_ranges_[static_cast<size_t>(i)].front_back.store(pack_range(first, last),
+                                                           std::memory_order_relaxed);
+  }
   publish(n, chunk, fn);
 }
 

@@ -157,7 +157,8 @@ TEST(ThreadPool, ChunksGoInRunsAndAFreeThreadTakesASlowOnesFromTheBack) {
   // The caller's own run, 0..7, in order; then, from the back, the worker's chunks it had not reached.
   ASSERT_GE(by_caller.size(), 8u + 2u) << "the caller took fewer than 2 of the slow worker's 8 chunks";
   for (int64_t c = 0; c < 8; ++c) EXPECT_EQ(by_caller[static_cast<size_t>(c)], c);
-  for (size_t k = 8; k < by_caller.size(); ++k) EXPECT_EQ(by_caller[k], kChunks - 1 - static_cast<int64_t>(k - 8));
+  for (size_t k = 8; k < by_caller.size(); ++k)
+    EXPECT_EQ(by_caller[k], kChunks - 1 - static_cast<int64_t>(k - 8));
   // The worker's, from the front of its run.
   for (size_t k = 0; k < by_worker.size(); ++k) EXPECT_EQ(by_worker[k], 8 + static_cast<int64_t>(k));
 }
