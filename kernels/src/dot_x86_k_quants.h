@@ -280,11 +280,7 @@ struct Q6KDot {
         const __m256i offset = _mm256_maddubs_epi16(_mm256_set1_epi8(32), xq);
         for (int r = 0; r < R; ++r) {
           const __m256i pairs = _mm256_sub_epi16(_mm256_maddubs_epi16(q[r], xq), offset);
-#if defined(__AVX512VNNI__)
-          sums[r][t] = _mm256_dpwssd_epi32(sums[r][t], pairs, scale16[r]);
-#else
-          sums[r][t] = _mm256_add_epi32(sums[r][t], _mm256_madd_epi16(pairs, scale16[r]));
-#endif
+          sums[r][t] = add_scaled_pairs(sums[r][t], pairs, scale16[r]);
         }
       }
     }
@@ -325,11 +321,8 @@ struct Q6KDotChunkPairs {
     return _mm512_or_si512(nibbles, high);
   }
 
-  // ggml multiplies the signed quants q - 32 by the activations (through their absolute values and signs,
-  // as VPMADDUBSW wants an unsigned operand). Here the stored quants q (0..63, unsigned already) are
-  // multiplied and 32 x is taken off each 16-bit pair sum: q.x - 32.x is the same integer as (q - 32).x
-  // and no pair sum leaves 16 bits (|(q - 32).x| <= 2 * 32 * 128). 32 x depends on the token only, so a
-  // tile computes it once for all its rows: two operations per row fewer than the sign trick's three.
+  // The stored quants times x, less 32.x per 16-bit pair sum, as Q6KDot::step (why it is exact there):
+  // 32.x is the token's alone, computed once per tile for all its rows.
   template <int R, int T>
   static void step(Acc (&acc)[R][T], const std::byte* const (&w)[R], const std::byte* const (&x)[T],
                    int64_t b) {
@@ -358,11 +351,7 @@ struct Q6KDotChunkPairs {
         const __m512i offset = _mm512_maddubs_epi16(_mm512_set1_epi8(32), xq);
         for (int r = 0; r < R; ++r) {
           const __m512i pairs = _mm512_sub_epi16(_mm512_maddubs_epi16(q[r], xq), offset);
-#if defined(__AVX512VNNI__)
-          sums[r][t] = _mm512_dpwssd_epi32(sums[r][t], pairs, scale16[r]);
-#else
-          sums[r][t] = _mm512_add_epi32(sums[r][t], _mm512_madd_epi16(pairs, scale16[r]));
-#endif
+          sums[r][t] = add_scaled_pairs(sums[r][t], pairs, scale16[r]);
         }
       }
     }

@@ -51,14 +51,16 @@ float hsum8_of_row(__m512 v, int part) {
   return hsum8(_mm256_load_ps(lanes + 8 * part));
 }
 
-// dot_u8s8_scaled on a pair of rows.
-__m512i dot_u8s8_scaled(__m512i acc, __m512i u, __m512i s, __m512i scales16) {
-  const __m512i pairs = _mm512_maddubs_epi16(u, s);
+// add_scaled_pairs and dot_u8s8_scaled (below) on 512 bits: a pair of rows or of chunks.
+__m512i add_scaled_pairs(__m512i acc, __m512i pairs, __m512i scales16) {
 #if defined(__AVX512VNNI__)
   return _mm512_dpwssd_epi32(acc, pairs, scales16);
 #else
   return _mm512_add_epi32(acc, _mm512_madd_epi16(pairs, scales16));
 #endif
+}
+__m512i dot_u8s8_scaled(__m512i acc, __m512i u, __m512i s, __m512i scales16) {
+  return add_scaled_pairs(acc, _mm512_maddubs_epi16(u, s), scales16);
 }
 
 #if !defined(__AVX512VNNI__)
@@ -97,16 +99,21 @@ __m256i dot_u8s8(__m256i acc, __m256i u, __m256i s) {
 #endif
 }
 
-// As dot_u8s8, each pair sum of 16-bit word w times scales16[w] (ggml's K-quant sub-block scales).
-[[maybe_unused]]  // the AVX-512 levels take the 512-bit form below
-__m256i
-dot_u8s8_scaled(__m256i acc, __m256i u, __m256i s, __m256i scales16) {
-  const __m256i pairs = _mm256_maddubs_epi16(u, s);
+// Dword l gains pairs[2l] * scales16[2l] + pairs[2l + 1] * scales16[2l + 1], 16-bit words times ggml's
+// K-quant sub-block scales: VNNI's VPDPWSSD, else the same exact sum by VPMADDWD and an add.
+__m256i add_scaled_pairs(__m256i acc, __m256i pairs, __m256i scales16) {
 #if defined(__AVX512VNNI__)
   return _mm256_dpwssd_epi32(acc, pairs, scales16);
 #else
   return _mm256_add_epi32(acc, _mm256_madd_epi16(pairs, scales16));
 #endif
+}
+
+// As dot_u8s8, each pair sum of 16-bit word w times scales16[w].
+[[maybe_unused]]  // the AVX-512 levels take the 512-bit form
+__m256i
+dot_u8s8_scaled(__m256i acc, __m256i u, __m256i s, __m256i scales16) {
+  return add_scaled_pairs(acc, _mm256_maddubs_epi16(u, s), scales16);
 }
 
 // Signed weights q times signed activations x, as ggml does it: |q| times x with q's sign. Activations
