@@ -86,16 +86,16 @@ struct SymmetricBlockDotPairs {
   template <int R>
   static void row_scales(__m512 (&dw)[R / 2], const std::byte* const (&w)[R], int64_t b) {
     static_assert(R <= 8, "eight fp16 scales per conversion");
+    // Gathered in general registers, four per 64 bits: 16-bit stores read back as one vector would wait
+    // for the stores to complete (no store forwarding from several stores to one load).
+    uint64_t halves[2] = {};
+    for (int r = 0; r < R; ++r) halves[r / 4] |= uint64_t{block_at<Block>(w[r], b).scale} << (16 * (r % 4));
+    const __m128i packed = _mm_set_epi64x(static_cast<long long>(halves[1]), static_cast<long long>(halves[0]));
     __m512 scales;
-    if constexpr (R <= 4) {
-      uint64_t halves = 0;
-      for (int r = 0; r < R; ++r) halves |= uint64_t{block_at<Block>(w[r], b).scale} << (16 * r);
-      scales = _mm512_castps128_ps512(_mm_cvtph_ps(_mm_cvtsi64_si128(static_cast<long long>(halves))));
-    } else {
-      alignas(16) uint16_t halves[8] = {};
-      for (int r = 0; r < R; ++r) halves[r] = block_at<Block>(w[r], b).scale;
-      scales = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_load_si128(reinterpret_cast<const __m128i*>(halves))));
-    }
+    if constexpr (R <= 4)
+      scales = _mm512_castps128_ps512(_mm_cvtph_ps(packed));
+    else
+      scales = _mm512_castps256_ps512(_mm256_cvtph_ps(packed));
     for (int i = 0; i < R / 2; ++i)
       dw[i] = _mm512_permutexvar_ps(
           _mm512_inserti64x4(_mm512_set1_epi32(2 * i), _mm256_set1_epi32(2 * i + 1), 1), scales);
