@@ -386,19 +386,15 @@ std::string describe(const WisdomUse& use) {
 }
 
 Json::Object describe_json(const WisdomUse& use) {
-  const KernelTuning tuning = use.tuning();
-  return {
-      {"source", use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults"},
-      {"reason", use.reason},
-      {"path", use.path.string()},
-      {"prefetch_distance", static_cast<std::uint64_t>(tuning.prefetch.distance)},
-      {"prefetch_hint", std::string(kernels::prefetch_hint_name(tuning.prefetch.hint))},
-      {"spin_us", static_cast<std::int64_t>(tuning.spin.count())},
-      {"decode_tile_rows", static_cast<std::int64_t>(tuning.decode_tile_rows)},
-      {"isa", tuning.isa ? std::string(kernels::isa_level_name(*tuning.isa)) : std::string("best")},
-      {"weights_on_hugepages", use.wisdom ? Json(use.wisdom->weights_on_hugepages) : Json(nullptr)},
-      {"summary", describe(use)},
-  };
+  // The file's tuning members, with "best" for an unset level (the file writes null).
+  Json::Object out = tuning_json(use.tuning()).object();
+  if (out.at("isa") == Json(nullptr)) out["isa"] = "best";
+  out["source"] = use.source == WisdomUse::Source::wisdom ? "wisdom" : "defaults";
+  out["reason"] = use.reason;
+  out["path"] = use.path.string();
+  out["weights_on_hugepages"] = use.wisdom ? Json(use.wisdom->weights_on_hugepages) : Json(nullptr);
+  out["summary"] = describe(use);
+  return out;
 }
 
 }  // namespace ck
