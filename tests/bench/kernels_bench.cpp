@@ -7,13 +7,19 @@
 //   kernels_bench                                   every type and level, one thread
 //   kernels_bench --benchmark_filter='Q8_0/.*/gemv'  one type's decode at every level
 // The "matmul" benchmarks run the engine's matmul() at the active level (CK_ISA) on 1 and 2 threads.
+// The "stream" benchmarks run decode over 192 MiB of such matrices, which come from memory as a model's
+// do, once per prefetch hint: whether a hint suits a type is a property of the core (on Zen 4, Q6_K
+// streamed at half the rate with nta and Q8_0 and Q4_K did not care).
+//   kernels_bench --benchmark_filter='stream'
 #include <benchmark/benchmark.h>
 
+#include <algorithm>
 #include <random>
 #include <string>
 #include <vector>
 
 #include "ckernel/kernels/isa_level.h"
+#include "ckernel/kernels/kernel_tuning.h"
 #include "ckernel/kernels/matmul.h"
 #include "ckernel/kernels/thread_pool.h"
 #include "ckernel/kernels/type_kernels.h"
@@ -87,6 +93,35 @@ void bench_matmul(benchmark::State& state, TensorType type, int threads, int64_t
   set_rates(state, type, tokens);
 }
 
+// Decode over enough copies of the problem's matrix to stream from memory (192 MiB, several times the
+// last-level cache), with the kernel tuning's prefetch hint set to `hint` for the run.
+void bench_stream(benchmark::State& state, TensorType type, PrefetchHint hint, int threads) {
+  constexpr size_t kStreamBytes = size_t{192} << 20;
+  const Problem& p = problem(type);
+  const size_t matrix_bytes = p.weights.size();
+  const size_t copies = kStreamBytes / matrix_bytes;
+  test::Bytes weights(copies * matrix_bytes);
+  for (size_t c = 0; c < copies; ++c)
+    std::copy(p.weights.begin(), p.weights.end(),
+              weights.begin() + static_cast<std::ptrdiff_t>(c * matrix_bytes));
+  const KernelTuning saved = kernel_tuning();
+  KernelTuning tuning = saved;
+  tuning.prefetch.hint = hint;
+  set_kernel_tuning(tuning);
+  ThreadPool pool(threads);
+  MatmulScratch scratch;
+  std::vector<float> y(static_cast<size_t>(kRows) * copies);
+  for (auto _ : state) {
+    for (size_t c = 0; c < copies; ++c)
+      matmul(WeightMatrix{weights.data() + c * matrix_bytes, type, kRows, kCols, p.row_stride}, p.x.data(), 1,
+             y.data() + c * static_cast<size_t>(kRows), pool, scratch);
+    benchmark::DoNotOptimize(y.data());
+  }
+  set_kernel_tuning(saved);
+  state.counters["weight_bytes/s"] =
+      benchmark::Counter(static_cast<double>(weights.size()), benchmark::Counter::kIsIterationInvariantRate);
+}
+
 void register_all() {
   const TensorType types[] = {TensorType::q8_0, TensorType::q4_k, TensorType::q6_k, TensorType::q4_0,
                               TensorType::q5_0, TensorType::q5_1, TensorType::q5_k, TensorType::f16,
@@ -102,6 +137,15 @@ void register_all() {
       benchmark::RegisterBenchmark((at + "/gemm128").c_str(), bench_panel, type, level, kPrefillTokens)
           ->Unit(benchmark::kMillisecond);
     }
+    if (type == TensorType::q8_0 || type == TensorType::q4_k || type == TensorType::q6_k)
+      for (PrefetchHint hint : {PrefetchHint::nta, PrefetchHint::t0})
+        for (int threads : {1, 2})
+          benchmark::RegisterBenchmark(
+              (name + "/stream/" + std::string(prefetch_hint_name(hint)) + "/t" + std::to_string(threads))
+                  .c_str(),
+              bench_stream, type, hint, threads)
+              ->Unit(benchmark::kMillisecond)
+              ->UseRealTime();
     for (int threads : {1, 2}) {
       const std::string at = name + "/matmul/t" + std::to_string(threads);
       benchmark::RegisterBenchmark((at + "/gemv").c_str(), bench_matmul, type, threads, int64_t{1})

@@ -17,10 +17,10 @@
 #include <vector>
 
 #include "ckernel/kernels/cpu_features.h"
-#include "ckernel/kernels/half.h"
 #include "ckernel/kernels/isa_level.h"
 #include "ckernel/kernels/kernel_tuning.h"
 #include "ckernel/kernels/matmul.h"
+#include "ckernel/kernels/quantize_weights.h"
 #include "ckernel/kernels/thread_pool.h"
 #include "ckernel/tuning/error.h"
 #include "ckernel/tuning/hugepages.h"
@@ -45,12 +45,22 @@ constexpr std::uint64_t kMinWeightBytes = 192 * kMiB;
 constexpr double kHysteresis = 1.03;
 
 // ---------------------------------------------------------------------------------------------------
-// Synthetic weights: the layers of a 0.34B llama (embd 1024, 4 KV heads of 64, ffn 2816), alternately Q8_0
-// and Q4_K, as the sections a decode step multiplies: {q, k, v}, {o}, {gate, up}, {down}. The down
-// projection (1024 x 2816) is taken as 2816 x 1024: the same bytes, and every product one width.
+// Synthetic weights: the layers of a 0.34B llama (embd 1024, 4 KV heads of 64, ffn 2816), as the sections
+// a decode step multiplies: {q, k, v}, {o}, {gate, up}, {down}. The down projection (1024 x 2816) is taken
+// as 2816 x 1024: the same bytes, and every product one width. Layers alternate between the two most
+// common model files' mixes: Q8_0, and Q4_K_M as llama-quantize writes it, Q4_K with the value and down
+// projections in Q6_K. Each type streams differently (on Zen 4, Q6_K decode ran at half speed with
+// non-temporal prefetches and the others did not care), so a probe without one of them tunes for the
+// wrong weights.
 
 constexpr std::int64_t kWidth = 1024;
 const std::vector<std::vector<std::int64_t>> kSectionRows = {{1024, 256, 256}, {1024}, {2816, 2816}, {2816}};
+
+TensorType matrix_type(int layer, std::size_t section, std::size_t index) {
+  if (layer % 2 == 0) return TensorType::q8_0;
+  const bool value_or_down = (section == 0 && index == 2) || section == 3;
+  return value_or_down ? TensorType::q6_k : TensorType::q4_k;
+}
 
 struct MatrixSlot {
   TensorType type;
@@ -67,13 +77,13 @@ struct WeightLayout {
 WeightLayout plan_weights(std::uint64_t at_least) {
   WeightLayout layout;
   for (int layer = 0; layout.bytes < at_least; ++layer) {
-    const TensorType type = layer % 2 == 0 ? TensorType::q8_0 : TensorType::q4_k;
-    for (const std::vector<std::int64_t>& rows_of_section : kSectionRows) {
+    for (std::size_t s = 0; s < kSectionRows.size(); ++s) {
       std::vector<std::size_t> section;
-      for (const std::int64_t rows : rows_of_section) {
+      for (std::size_t i = 0; i < kSectionRows[s].size(); ++i) {
+        const TensorType type = matrix_type(layer, s, i);
         section.push_back(layout.matrices.size());
-        layout.matrices.push_back({type, rows, layout.bytes});
-        layout.bytes += kernels::row_bytes(type, kWidth) * static_cast<std::size_t>(rows);
+        layout.matrices.push_back({type, kSectionRows[s][i], layout.bytes});
+        layout.bytes += kernels::row_bytes(type, kWidth) * static_cast<std::size_t>(kSectionRows[s][i]);
       }
       layout.sections.push_back(std::move(section));
     }
@@ -81,26 +91,35 @@ WeightLayout plan_weights(std::uint64_t at_least) {
   return layout;
 }
 
-// Random bytes (xorshift64), then every block's f16 scales set to a normal value: the products are
-// finite, as a real model's, and their speed is what the quants make it.
+// Every matrix's rows cycle through a few rows of normal values (xorshift64 and Box-Muller), quantized by
+// the engine's own quantizers: finite products, as a real model's, and the speed of integer kernels does
+// not depend on which values they multiply.
 void fill_weights(const WeightLayout& layout, std::byte* base) {
+  constexpr std::int64_t kDistinctRows = 8;
   std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  for (std::size_t i = 0; i + 8 <= layout.bytes; i += 8) {
+  const auto uniform = [&state] {
     state ^= state << 13;
     state ^= state >> 7;
     state ^= state << 17;
-    std::memcpy(base + i, &state, 8);
-  }
-  const std::uint16_t scale = kernels::fp32_to_fp16(0.0125f);
+    return (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
+  };
+  std::vector<float> values(static_cast<std::size_t>(kDistinctRows * kWidth));
+  for (float& v : values)
+    v = static_cast<float>(0.02 * std::sqrt(-2 * std::log(uniform())) *
+                           std::cos(6.283185307179586 * uniform()));
+  std::vector<std::pair<TensorType, std::vector<std::byte>>> rows_of_type;
   for (const MatrixSlot& m : layout.matrices) {
-    const kernels::TypeTraits& traits = kernels::traits(m.type);
-    const std::size_t blocks =
-        kernels::row_bytes(m.type, kWidth) / traits.block_bytes * static_cast<std::size_t>(m.rows);
-    // Q8_0: d at 0; Q4_K: d at 0 and dmin at 2.
-    const int scales = m.type == TensorType::q4_k ? 2 : 1;
-    for (std::size_t b = 0; b < blocks; ++b)
-      for (int s = 0; s < scales; ++s)
-        std::memcpy(base + m.offset + b * traits.block_bytes + 2 * s, &scale, 2);
+    auto it = std::find_if(rows_of_type.begin(), rows_of_type.end(),
+                           [&](const auto& t) { return t.first == m.type; });
+    if (it == rows_of_type.end()) {
+      std::vector<std::byte> quantized(kernels::row_bytes(m.type, kWidth) * kDistinctRows);
+      kernels::quantize_weights(m.type, values, quantized);
+      it = rows_of_type.insert(rows_of_type.end(), {m.type, std::move(quantized)});
+    }
+    const std::size_t row = kernels::row_bytes(m.type, kWidth);
+    for (std::int64_t r = 0; r < m.rows; ++r)
+      std::memcpy(base + m.offset + static_cast<std::size_t>(r) * row,
+                  it->second.data() + static_cast<std::size_t>(r % kDistinctRows) * row, row);
   }
 }
 
@@ -390,9 +409,9 @@ KernelWisdom measure_kernel_wisdom(const KernelProbeOptions& options) {
   MemoryMapping small = map_small_pages(layout.bytes);
   fill_weights(layout, small.data());
   DecodeStep small_step(layout, small.data());
-  // A prefill of 64 tokens over the first layer's products (Q8_0) and the second's (Q4_K).
+  // A prefill of 64 tokens over the first layer's products (Q8_0) and the second's (Q4_K and Q6_K).
   DecodeStep prefill_step(layout, small.data(), 64, 2 * kSectionRows.size());
-  say("weights: " + format_bytes(layout.bytes) + " of Q8_0 and Q4_K in 4 KiB pages (last-level cache " +
+  say("weights: " + format_bytes(layout.bytes) + " of Q8_0, Q4_K and Q6_K in 4 KiB pages (last-level cache " +
       format_bytes(llc) + "), " + std::to_string(steps) + " decode steps per sample at 1 and " +
       std::to_string(threads) + " threads");
 
