@@ -11,7 +11,9 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <map>
 #include <optional>
+#include <random>
 #include <stdexcept>
 #include <utility>
 #include <vector>
@@ -91,35 +93,23 @@ WeightLayout plan_weights(std::uint64_t at_least) {
   return layout;
 }
 
-// Every matrix's rows cycle through a few rows of normal values (xorshift64 and Box-Muller), quantized by
-// the engine's own quantizers: finite products, as a real model's, and the speed of integer kernels does
-// not depend on which values they multiply.
+// Every matrix's rows cycle through a few rows of normal values quantized by the engine's own quantizers:
+// finite products, as a real model's, and the speed of integer kernels does not depend on which values
+// they multiply.
 void fill_weights(const WeightLayout& layout, std::byte* base) {
   constexpr std::int64_t kDistinctRows = 8;
-  std::uint64_t state = 0x9e3779b97f4a7c15ull;
-  const auto uniform = [&state] {
-    state ^= state << 13;
-    state ^= state >> 7;
-    state ^= state << 17;
-    return (static_cast<double>(state >> 11) + 0.5) / 9007199254740992.0;
-  };
+  std::mt19937_64 random(20261203);
+  std::normal_distribution<float> normal(0.0f, 0.02f);
   std::vector<float> values(static_cast<std::size_t>(kDistinctRows * kWidth));
-  for (float& v : values)
-    v = static_cast<float>(0.02 * std::sqrt(-2 * std::log(uniform())) *
-                           std::cos(6.283185307179586 * uniform()));
-  std::vector<std::pair<TensorType, std::vector<std::byte>>> rows_of_type;
+  for (float& v : values) v = normal(random);
+  std::map<TensorType, std::vector<std::byte>> quantized_rows;  // per type, made at its first matrix
   for (const MatrixSlot& m : layout.matrices) {
-    auto it = std::find_if(rows_of_type.begin(), rows_of_type.end(),
-                           [&](const auto& t) { return t.first == m.type; });
-    if (it == rows_of_type.end()) {
-      std::vector<std::byte> quantized(kernels::row_bytes(m.type, kWidth) * kDistinctRows);
-      kernels::quantize_weights(m.type, values, quantized);
-      it = rows_of_type.insert(rows_of_type.end(), {m.type, std::move(quantized)});
-    }
     const std::size_t row = kernels::row_bytes(m.type, kWidth);
+    auto [rows, first] = quantized_rows.try_emplace(m.type, row * kDistinctRows);
+    if (first) kernels::quantize_weights(m.type, values, rows->second);
     for (std::int64_t r = 0; r < m.rows; ++r)
       std::memcpy(base + m.offset + static_cast<std::size_t>(r) * row,
-                  it->second.data() + static_cast<std::size_t>(r % kDistinctRows) * row, row);
+                  rows->second.data() + static_cast<std::size_t>(r % kDistinctRows) * row, row);
   }
 }
 

@@ -3,11 +3,12 @@
 //
 // A decode step streams every weight byte once, so the figure of merit is weight GB/s. The weights are
 // quantized random values in layers of Q8_0 and of Q4_K_M's mix (Q4_K and Q6_K), at least 4x the
-// last-level cache and 192 MiB, so that they come from memory as a real model's do. Parameters are measured one after another (coordinate
-// descent: isa, prefetch distance, prefetch hint, spin, huge pages), each in rounds that alternate the
-// candidates (A B C, B C A, ...) so that a host whose bandwidth drifts favours none of them; a candidate's
-// score is the mean of its median 1-thread and N-thread rates relative to the default's, and it replaces
-// the default only when it scores more than 3% better (what two runs of the same candidate differ by).
+// last-level cache and 192 MiB, so that they come from memory as a real model's do. Parameters are
+// measured one after another (coordinate descent: isa, prefetch distance, prefetch hint, spin, huge
+// pages), each in rounds that alternate the candidates (A B C, B C A, ...) so that a host whose bandwidth
+// drifts favours none of them; a candidate's score is the mean of its median 1-thread and N-thread rates
+// relative to the default's, and it replaces the default only when it scores more than 3% better (what two
+// runs of the same candidate differ by).
 #pragma once
 
 #include <chrono>
