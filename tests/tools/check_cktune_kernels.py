@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Runs `cktune kernels --quick` into a temporary file and checks the wisdom it writes: it parses, has
 every member the engine reads, names this host's CPU as /proc/cpuinfo does, is world-readable (the
-workers' user reads it), equals what --json printed; then `--if-stale` returns at once without measuring; and with `--time-limit 1`
+workers' user reads it), equals what --json printed, and scores each parameter's default 1 (also with
+--threads 1); then `--if-stale` returns at once without measuring; and with `--time-limit 1`
 it stops early, the parameters it did not reach absent from the measurements and named in the note.
 The chosen values are not checked: they are this host's measurements (performance lives in benchmarks)."""
 import json
@@ -14,6 +15,15 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 from host_cpu import host_cpu  # noqa: E402 (the path first)
+
+
+def check_default_scores_one(wisdom, run):
+    """Scores are relative to the default, round by round, over the rates measured: the default's own is
+    exactly 1 in every parameter, also where only one thread was measured."""
+    for parameter in wisdom["measurements"]["parameters"]:
+        scores = [c["score"] for c in parameter["candidates"]]
+        if 1.0 not in scores:
+            sys.exit(f"{run}: no candidate of {parameter['parameter']} scores 1 (the default's): {scores}")
 
 
 def main():
@@ -48,6 +58,11 @@ def main():
             sys.exit(f"mode {oct(os.stat(path).st_mode)}, expected 0644")
         if "prefetch_distance:" not in run.stderr:
             sys.exit(f"no progress lines on stderr:\n{run.stderr}")
+        check_default_scores_one(wisdom, "--quick")
+        one_thread = os.path.join(directory, "one-thread.json")
+        subprocess.run([cktune, "kernels", "--quick", "--threads", "1", "--output", one_thread],
+                       capture_output=True, text=True, check=True)
+        check_default_scores_one(json.load(open(one_thread)), "--quick --threads 1")
 
         start = time.monotonic()
         again = subprocess.run([cktune, "kernels", "--quick", "--if-stale", "--output", path], capture_output=True,

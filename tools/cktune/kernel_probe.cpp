@@ -281,7 +281,7 @@ std::pair<std::size_t, ParameterMeasurement> measure_parameter(const std::string
   say(name + ": " + std::to_string(candidates.size()) + " candidates x " + std::to_string(rounds) +
       " rounds");
   const std::size_t count = candidates.size();
-  std::vector<std::vector<double>> one(count), n(count), prefill(count);
+  std::vector<std::vector<Rates>> samples(count);  // [candidate][round]
   for (int round = 0; round < rounds; ++round) {
     if (round > 0 && Clock::now() > options.deadline) {
       say(name + ": time limit: " + std::to_string(round) + " of " + std::to_string(rounds) + " rounds");
@@ -290,27 +290,43 @@ std::pair<std::size_t, ParameterMeasurement> measure_parameter(const std::string
     // A B C, then B C A, ...: no candidate always runs first, or right after the same one.
     for (std::size_t k = 0; k < count; ++k) {
       const std::size_t i = (k + static_cast<std::size_t>(round)) % count;
-      const Rates r = candidates[i].measure();
-      one[i].push_back(r.one);
-      n[i].push_back(r.n);
-      prefill[i].push_back(r.prefill);
+      samples[i].push_back(candidates[i].measure());
     }
   }
+  // A candidate's score is the median over the rounds of its gain in each: the mean of its rates relative
+  // to the default's in the same round (as scripts/compare-bench.py takes the median of per-round ratios),
+  // which cancels the host's drift where it is slower than a round. Only measured rates count (0: not
+  // measured, e.g. N threads on a host of one CPU, where halving every score kept every default). Where
+  // prefill was measured it weighs as much as decode: a level that streams 5% faster but computes 15%
+  // slower is no gain.
+  const std::vector<Rates>& base = samples[default_index];
+  const auto gain_in_round = [&](const Rates& r, const Rates& d) {
+    double decode = 0;
+    int parts = 0;
+    if (one_thread_counts && d.one > 0) {
+      decode += r.one / d.one;
+      ++parts;
+    }
+    if (d.n > 0) {
+      decode += r.n / d.n;
+      ++parts;
+    }
+    const double gain = parts > 0 ? decode / parts : 1;
+    return d.prefill > 0 ? (gain + r.prefill / d.prefill) / 2 : gain;
+  };
   ParameterMeasurement record{name, "", {}};
-  const double default_one = median(one[default_index]);
-  const double default_n = median(n[default_index]);
-  const double default_prefill = median(prefill[default_index]);
   std::size_t best = default_index;
   double best_score = 1;
   std::string summary = name + ":";
   for (std::size_t i = 0; i < count; ++i) {
-    CandidateRate rate{candidates[i].value, median(one[i]), median(n[i]), 0, median(prefill[i])};
-    const double relative_n = default_n > 0 ? rate.gbs_threads / default_n : 0;
-    const double relative_one = default_one > 0 ? rate.gbs_one_thread / default_one : 0;
-    rate.score = one_thread_counts ? (relative_one + relative_n) / 2 : relative_n;
-    // Where prefill was measured it weighs as much as decode: a level that streams 5% faster but computes
-    // 15% slower is no gain.
-    if (default_prefill > 0) rate.score = (rate.score + rate.prefill_gflops / default_prefill) / 2;
+    std::vector<double> one, n, prefill, gains;
+    for (std::size_t k = 0; k < samples[i].size(); ++k) {
+      one.push_back(samples[i][k].one);
+      n.push_back(samples[i][k].n);
+      prefill.push_back(samples[i][k].prefill);
+      gains.push_back(gain_in_round(samples[i][k], base[k]));
+    }
+    CandidateRate rate{candidates[i].value, median(one), median(n), median(gains), median(prefill)};
     if (rate.score > best_score) {
       best = i;
       best_score = rate.score;

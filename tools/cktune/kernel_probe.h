@@ -6,9 +6,9 @@
 // last-level cache and 192 MiB, so that they come from memory as a real model's do. Parameters are
 // measured one after another (coordinate descent: isa, prefetch distance, prefetch hint, spin, huge
 // pages), each in rounds that alternate the candidates (A B C, B C A, ...) so that a host whose bandwidth
-// drifts favours none of them; a candidate's score is the mean of its median 1-thread and N-thread rates
-// relative to the default's, and it replaces the default only when it scores more than 3% better (what two
-// runs of the same candidate differ by).
+// drifts favours none of them; a candidate's score is the median over the rounds of the mean of its
+// 1-thread and N-thread rates relative to the default's in the same round, and it replaces the default only
+// when it scores more than 3% better (what two runs of the same candidate differ by).
 #pragma once
 
 #include <chrono>
