@@ -76,7 +76,8 @@ def load_rounds(directory, host):
                 rows.setdefault((model, threads, f"{test}{size}"), []).append({
                     "round": round_number, "first": first_engine(host, round_number),
                     "ckernel_tok_s": result[rate], "llama_tok_s": llama[0],
-                    "ratio": result[rate] / llama[0], "share_of_limit": result[share]})
+                    "ratio": result[rate] / llama[0], "share_of_limit": result[share],
+                    "tg_gbs": result["tg_gbs"], "read_gbs": result["limits"]["read_gbs"]})
     return rows, sorted(builds)
 
 
@@ -94,7 +95,10 @@ def summarize(rows):
 def decode_scaling(rows):
     """Per model and thread count above the fewest: tg tok/s over the fewest threads' in the same round, for
     each engine, and the median of those per-round ratios (a ratio within one round cancels the drift that
-    a ratio of medians would keep)."""
+    a ratio of medians would keep). With them the bound the memory sets in each round: the read bandwidth
+    ckbench measured at the higher thread count (all threads reading at once) over the GB/s ckernel's decode
+    streamed at the fewest. Decode streams every weight once per token, so no engine scales past it; where
+    the bound is below a scaling target, the host, not the code, misses it."""
     out = []
     for model in sorted({m for m, _, _ in rows}):
         tg = {(t, test): runs for (m, t, test), runs in rows.items() if m == model and test.startswith("tg")}
@@ -106,10 +110,12 @@ def decode_scaling(rows):
                 pairs = [(by_round[r["round"]], r) for r in tg[(threads, test)] if r["round"] in by_round]
                 ours = [hi["ckernel_tok_s"] / lo["ckernel_tok_s"] for lo, hi in pairs]
                 theirs = [hi["llama_tok_s"] / lo["llama_tok_s"] for lo, hi in pairs]
+                bound = [hi["read_gbs"] / lo["tg_gbs"] for lo, hi in pairs]
                 out.append({"model": model, "test": test, "threads": threads, "base_threads": base,
                             "rounds": [hi["round"] for _, hi in pairs],
-                            "ckernel": ours, "llama": theirs, "ckernel_median": statistics.median(ours),
-                            "llama_median": statistics.median(theirs)})
+                            "ckernel": ours, "llama": theirs, "bandwidth_bound": bound,
+                            "ckernel_median": statistics.median(ours), "llama_median": statistics.median(theirs),
+                            "bandwidth_bound_median": statistics.median(bound)})
     return out
 
 
@@ -146,14 +152,18 @@ def print_markdown(host, builds, table, scaling):
     if not scaling:
         print("decode scaling: needs two thread counts")
         return
-    print("Decode scaling (tg tok/s at more threads over the fewest, per round; median of the rounds):")
+    print("Decode scaling (tg tok/s at more threads over the fewest, per round; median of the rounds). Bandwidth")
+    print("bound: the read bandwidth measured at more threads over the GB/s ckernel streamed at the fewest, the")
+    print("most any decode could scale in that round:")
     print()
-    print("| model | test | threads | ckernel | llama.cpp | ckernel per round | llama.cpp per round |")
-    print("|---|---|---|---:|---:|---|---|")
+    print("| model | test | threads | ckernel | llama.cpp | bandwidth bound | ckernel per round | llama.cpp per round "
+          "| bound per round |")
+    print("|---|---|---|---:|---:|---:|---|---|---|")
+    per_round = lambda values: " / ".join(f"{x:.2f}" for x in values)
     for s in scaling:
         print(f"| {s['model']} | {s['test']} | {s['threads']}/{s['base_threads']} | "
-              f"**{s['ckernel_median']:.2f}** | **{s['llama_median']:.2f}** | "
-              f"{' / '.join(f'{x:.2f}' for x in s['ckernel'])} | {' / '.join(f'{x:.2f}' for x in s['llama'])} |")
+              f"**{s['ckernel_median']:.2f}** | **{s['llama_median']:.2f}** | {s['bandwidth_bound_median']:.2f} | "
+              f"{per_round(s['ckernel'])} | {per_round(s['llama'])} | {per_round(s['bandwidth_bound'])} |")
 
 
 def main():

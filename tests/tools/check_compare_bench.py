@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Runs scripts/compare-bench.py on a fixture directory of rounds (tests/data/bench-rounds: host.json, two
 complete rounds, a third interrupted) and on a directory of the old layout (no host.json), and checks the
-header, the median and spread lines, the decode scaling and --json. The fixture's rates are chosen so every
+header, the median and spread lines, the decode scaling with its bandwidth bound, and --json. The fixture's rates are chosen so every
 number is exact (see its README.md).
 
     check_compare_bench.py COMPARE_BENCH_PY FIXTURE_DIR OLD_LAYOUT_DIR
@@ -34,8 +34,9 @@ def main():
     expect(out, r"^\| tiny \| 1 \| tg4 \| 120\.0 / 96\.0 \| 100\.0 / 60\.0 \| 1\.20 / 1\.60 \| \*\*1\.40\*\* \| "
                 r"1\.20-1\.60 \| 50% / 70% \| 60% \|$", "1-thread decode row")
     expect(out, r"^\| tiny \| 2 \| pp8 \| .* \| 1\.80 / 2\.00 \| \*\*1\.90\*\* \| 1\.80-2\.00 \|", "2-thread prefill row")
-    expect(out, r"^\| tiny \| tg4 \| 2/1 \| \*\*1\.75\*\* \| \*\*1\.29\*\* \| 1\.50 / 2\.00 \| 1\.25 / 1\.33 \|$",
-           "decode scaling")
+    # ckernel's and llama.cpp's scaling, then the bound: 2-thread read bandwidth over 1-thread tg GB/s.
+    expect(out, r"^\| tiny \| tg4 \| 2/1 \| \*\*1\.75\*\* \| \*\*1\.29\*\* \| 1\.60 \| 1\.50 / 2\.00 \| 1\.25 / 1\.33 \| "
+                r"1\.50 / 1\.70 \|$", "decode scaling")
     expect(err, r"round 3 of tiny has only ckbench's file; left out", "the interrupted round's note")
 
     out, _ = run(script, "--json", fixture)
@@ -53,7 +54,8 @@ def main():
         sys.exit(f"--json: tiny/1/tg4 gives {got}, expected {want}")
     scaling = data["decode_scaling"]
     if len(scaling) != 1 or abs(scaling[0]["ckernel_median"] - 1.75) > 1e-9 or \
-            abs(scaling[0]["llama_median"] - (1.25 + 80 / 60) / 2) > 1e-9:
+            abs(scaling[0]["llama_median"] - (1.25 + 80 / 60) / 2) > 1e-9 or \
+            abs(scaling[0]["bandwidth_bound_median"] - 1.6) > 1e-9:
         sys.exit(f"--json: decode scaling {scaling}")
 
     # The old layout: no host.json, and the medians docs/performance.md quotes from it.
