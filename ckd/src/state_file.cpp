@@ -1,7 +1,9 @@
 #include "state_file.h"
 
 #include <fstream>
+#include <limits>
 #include <sstream>
+#include <string>
 
 #include "ckernel/json/json.h"
 #include "ckernel/tuning/atomic_file.h"
@@ -12,6 +14,20 @@ using ck::Json;
 using ck::JsonError;
 
 namespace fs = std::filesystem;
+
+namespace {
+
+// A model's 32-bit member: a cast alone would wrap 4294967297 threads to 1, or an owner uid of 2^32 to
+// root's 0.
+unsigned unsigned_32(const Json& model, const char* key) {
+  const std::uint64_t value = model.at(key).unsigned_integer();
+  if (value > std::numeric_limits<unsigned>::max())
+    throw JsonError(std::string(key) + ": " + std::to_string(value) + " is beyond " +
+                    std::to_string(std::numeric_limits<unsigned>::max()));
+  return static_cast<unsigned>(value);
+}
+
+}  // namespace
 
 std::string serialize_state(const DaemonState& state) {
   Json::Array tenants;
@@ -44,11 +60,10 @@ DaemonState parse_state(std::string_view text) {
   }
   for (const Json& model : document.at("models").array()) {
     const bool has_owner = model.object().contains("owner_uid");
-    state.models.push_back(
-        ModelRecord{model.at("tenant").string(), model.at("name").string(), model.at("path").string(),
-                    static_cast<unsigned>(model.at("threads").unsigned_integer()),
-                    static_cast<unsigned>(model.at("context").unsigned_integer()),
-                    has_owner ? static_cast<unsigned>(model.at("owner_uid").unsigned_integer()) : 0u});
+    state.models.push_back(ModelRecord{model.at("tenant").string(), model.at("name").string(),
+                                       model.at("path").string(), unsigned_32(model, "threads"),
+                                       unsigned_32(model, "context"),
+                                       has_owner ? unsigned_32(model, "owner_uid") : 0u});
   }
   return state;
 }

@@ -146,7 +146,9 @@ KernelTuning read_tuning(const Reader& t) {
   if (!parsed_hint) fail(t.path("prefetch_hint"), "unknown hint '" + hint + "' (nta, t0, t1 or t2)");
   tuning.prefetch.hint = *parsed_hint;
   tuning.spin = std::chrono::microseconds(t.any_integer("spin_us"));
-  tuning.decode_tile_rows = static_cast<int>(t.any_integer("decode_tile_rows"));
+  // Read within an int's range first: the cast would wrap 4294967298 to 2, a choice validate() accepts.
+  tuning.decode_tile_rows = static_cast<int>(
+      t.integer("decode_tile_rows", std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
   if (!t.is_null("isa")) {
     const std::string isa = t.string("isa");
     const auto level = kernels::parse_isa_level(isa);
@@ -315,10 +317,12 @@ KernelWisdom parse_kernel_wisdom(std::string_view text) {
   }
   const Reader top(document, "");
   KernelWisdom w;
-  w.format = static_cast<int>(top.any_integer("format"));
-  if (w.format != KernelWisdom::kFormat)
-    fail("format", "version " + std::to_string(w.format) + " is not known (this ckernel reads " +
+  // Compared before any narrowing: as an int, 4294967297 would pass for format 1.
+  const std::int64_t format = top.any_integer("format");
+  if (format != KernelWisdom::kFormat)
+    fail("format", "version " + std::to_string(format) + " is not known (this ckernel reads " +
                        std::to_string(KernelWisdom::kFormat) + "); run 'cktune kernels'");
+  w.format = KernelWisdom::kFormat;
   w.cpu = read_cpu(top.object("cpu"));
   w.ckernel_version = top.string("ckernel_version");
   w.measured_at = top.string("measured_at");

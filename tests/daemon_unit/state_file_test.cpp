@@ -71,5 +71,28 @@ TEST_F(StateFileTest, CorruptFileIsAnErrorNamingTheFile) {
   }
 }
 
+TEST_F(StateFileTest, ANumberBeyondItsMemberIsAnErrorNotAWrappedValue) {
+  // 2^32 as an owner uid would wrap to root's 0, 2^32 + 1 threads to 1.
+  fs::create_directories(directory_);
+  for (const char* member : {"threads", "context", "owner_uid"}) {
+    std::string model =
+        R"({"tenant": "a", "name": "m", "path": "/m.gguf", "threads": 1, "context": 0, "owner_uid": 0})";
+    const std::string key = std::string("\"") + member + "\": ";
+    model.replace(model.find(key) + key.size(), 1, "4294967296");
+    std::ofstream(file())
+        << R"({"version": 1, "tenants": [{"name": "a", "cpus": "0", "mems": "0", "memory_limit": 0}], )"
+        << R"("models": [)" << model << "]}";
+    try {
+      const DaemonState state = load_state(file());
+      FAIL() << member << " 4294967296 accepted as " << state.models.at(0).threads << " threads, context "
+             << state.models.at(0).context << ", owner " << state.models.at(0).owner_uid;
+    } catch (const ck::JsonError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(member) + ": 4294967296 is beyond 4294967295"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ck::daemon

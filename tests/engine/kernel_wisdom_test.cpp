@@ -110,12 +110,16 @@ TEST(KernelWisdom, RefusesBadDocumentsNamingTheMember) {
        "kernel wisdom: tuning.spin_us: must be an integer"},
       {"decode tile rows not compiled", "\"decode_tile_rows\": 8", "\"decode_tile_rows\": 6",
        "kernel wisdom: tuning.decode_tile_rows: must be 0 (each kernel's own), 2, 4 or 8, not 6"},
+      {"decode tile rows past an int", "\"decode_tile_rows\": 8", "\"decode_tile_rows\": 4294967298",
+       "kernel wisdom: tuning.decode_tile_rows: must be from -2147483648 to 2147483647, not 4294967298"},
       {"unknown hint", "\"prefetch_hint\": \"t1\"", "\"prefetch_hint\": \"t3\"",
        "kernel wisdom: tuning.prefetch_hint: unknown hint 't3'"},
       {"unknown isa", "\"isa\": \"avx2\"", "\"isa\": \"sse9\"",
        "kernel wisdom: tuning.isa: unknown level 'sse9'"},
       {"isa as number", "\"isa\": \"avx2\"", "\"isa\": 2", "kernel wisdom: tuning.isa: must be a string"},
       {"newer format", "\"format\": 1", "\"format\": 2", "kernel wisdom: format: version 2 is not known"},
+      {"format past an int", "\"format\": 1", "\"format\": 4294967297",
+       "kernel wisdom: format: version 4294967297 is not known"},
       {"format as text", "\"format\": 1", "\"format\": \"1\"", "kernel wisdom: format: must be an integer"},
       {"missing tuning member", ", \"spin_us\": 500", "", "kernel wisdom: tuning.spin_us: missing"},
       {"missing cpu member", "\"stepping\": 8, ", "", "kernel wisdom: cpu.stepping: missing"},
@@ -180,7 +184,8 @@ TEST(KernelWisdom, WisdomOfThisCpuIsUsed) {
   EXPECT_EQ(use.tuning(), w.tuning);
   EXPECT_NE(use.reason.find("microcode 0xdifferent"), std::string::npos) << use.reason;
   EXPECT_NE(use.reason.find("measured by ckernel 0.0.1"), std::string::npos) << use.reason;
-  EXPECT_NE(describe(use).find("prefetch 16384 B t1, spin 500 us, decode tile rows 8, isa avx2"), std::string::npos)
+  EXPECT_NE(describe(use).find("prefetch 16384 B t1, spin 500 us, decode tile rows 8, isa avx2"),
+            std::string::npos)
       << describe(use);
 }
 
@@ -221,7 +226,8 @@ TEST(KernelWisdom, MissingBrokenAndDisabledGiveTheDefaults) {
   EXPECT_EQ(use.source, WisdomUse::Source::defaults);
   EXPECT_EQ(use.reason, "disabled by CK_KERNEL_WISDOM=none");
   EXPECT_EQ(describe(use),
-            "defaults (disabled by CK_KERNEL_WISDOM=none): prefetch 8192 B nta, spin 100 us, decode tile rows kernel's, isa best");
+            "defaults (disabled by CK_KERNEL_WISDOM=none): prefetch 8192 B nta, spin 100 us, decode tile "
+            "rows kernel's, isa best");
   ::setenv("CK_KERNEL_WISDOM", "/elsewhere/wisdom.json", 1);
   EXPECT_EQ(wisdom_path(), fs::path("/elsewhere/wisdom.json"));
   ::unsetenv("CK_KERNEL_WISDOM");
