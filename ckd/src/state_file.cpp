@@ -7,6 +7,8 @@
 
 #include "ckernel/json/json.h"
 #include "ckernel/tuning/atomic_file.h"
+#include "errors.h"
+#include "names.h"
 
 namespace ck::daemon {
 
@@ -25,6 +27,19 @@ unsigned unsigned_32(const Json& model, const char* key) {
     throw JsonError(std::string(key) + ": " + std::to_string(value) + " is beyond " +
                     std::to_string(std::numeric_limits<unsigned>::max()));
   return static_cast<unsigned>(value);
+}
+
+// A name ckd could have created: the one check of the D-Bus calls (names.h). A state file is ckd's own,
+// but one edited by hand or damaged must not reach the cgroup tree: a tenant named ".." would be the
+// parent's parent there.
+std::string valid_name(const Json& record, const char* key, std::string_view what) {
+  std::string name = record.at(key).string();
+  try {
+    require_valid_name(name, what);
+  } catch (const DaemonError& e) {
+    throw JsonError(e.what());
+  }
+  return name;
 }
 
 }  // namespace
@@ -54,15 +69,18 @@ DaemonState parse_state(std::string_view text) {
   if (document.at("version").integer() != 1) throw JsonError("unsupported state version");
   DaemonState state;
   for (const Json& tenant : document.at("tenants").array()) {
-    state.tenants.push_back(TenantRecord{tenant.at("name").string(), tenant.at("cpus").string(),
+    state.tenants.push_back(TenantRecord{valid_name(tenant, "name", "tenant"), tenant.at("cpus").string(),
                                          tenant.at("mems").string(),
                                          tenant.at("memory_limit").unsigned_integer()});
   }
   for (const Json& model : document.at("models").array()) {
     const bool has_owner = model.object().contains("owner_uid");
-    state.models.push_back(ModelRecord{model.at("tenant").string(), model.at("name").string(),
-                                       model.at("path").string(), unsigned_32(model, "threads"),
-                                       unsigned_32(model, "context"),
+    const std::string path = model.at("path").string();
+    // load_model refuses relative paths; a restore must not resolve one against ckd's working directory.
+    if (!fs::path(path).is_absolute()) throw JsonError("model path '" + path + "' is not absolute");
+    state.models.push_back(ModelRecord{valid_name(model, "tenant", "tenant"),
+                                       valid_name(model, "name", "model"), path,
+                                       unsigned_32(model, "threads"), unsigned_32(model, "context"),
                                        has_owner ? unsigned_32(model, "owner_uid") : 0u});
   }
   return state;

@@ -94,5 +94,37 @@ TEST_F(StateFileTest, ANumberBeyondItsMemberIsAnErrorNotAWrappedValue) {
   }
 }
 
+TEST_F(StateFileTest, NamesCkdCouldNotHaveCreatedAreAnErrorNamingTheName) {
+  // A tenant named ".." would be the parent's parent in the cgroup tree, where the restore sweeps away
+  // what a killed ckd left; a relative model path would be resolved against ckd's working directory.
+  fs::create_directories(directory_);
+  const std::string tenant = R"({"name": "NAME", "cpus": "0", "mems": "0", "memory_limit": 0})";
+  const std::string model = R"({"tenant": "a", "name": "NAME", "path": "PATH", "threads": 1, "context": 0})";
+  const auto with = [](std::string text, const std::string& key, const std::string& value) {
+    return text.replace(text.find(key), key.size(), value);
+  };
+  const struct {
+    std::string tenants, models, expected;
+  } cases[] = {
+      {with(tenant, "NAME", ".."), "", "tenant name '..' is not 1-64 characters"},
+      {with(tenant, "NAME", "a/b"), "", "tenant name 'a/b' is not"},
+      {with(tenant, "NAME", "memory.max"), "", "tenant name 'memory.max' is the name of a cgroup interface"},
+      {with(tenant, "NAME", "a"), with(with(model, "NAME", "../m"), "PATH", "/m.gguf"), "model name '../m'"},
+      {with(tenant, "NAME", "a"), with(with(model, "NAME", "m"), "PATH", "m.gguf"),
+       "model path 'm.gguf' is not absolute"},
+  };
+  for (const auto& c : cases) {
+    std::ofstream(file()) << R"({"version": 1, "tenants": [)" << c.tenants << R"(], "models": [)" << c.models
+                          << "]}";
+    try {
+      load_state(file());
+      ADD_FAILURE() << "accepted " << c.tenants << " " << c.models;
+    } catch (const ck::JsonError& e) {
+      EXPECT_NE(std::string(e.what()).find(c.expected), std::string::npos) << e.what();
+      EXPECT_NE(std::string(e.what()).find(file().string()), std::string::npos) << e.what();
+    }
+  }
+}
+
 }  // namespace
 }  // namespace ck::daemon

@@ -88,8 +88,11 @@ StaleGroupSweep remove_stale_tenant_groups(const std::string& parent, const std:
   std::set<std::string> removed;
   for (const fs::path& root : hierarchy_roots()) {
     for (const std::string& name : names) {
+      // A name that is not one directory below the parent ("..", "a/b") is not a tenant's: skipped before
+      // it is joined, as ".." would make the sweep kill everything in the parent's parent.
+      if (name.empty() || name == "." || name == ".." || name.find('/') != std::string::npos) continue;
       const fs::directory_entry entry(root / parent / name);
-      if (name.empty() || name.find('/') != std::string::npos || !entry.is_directory()) continue;
+      if (!entry.is_directory()) continue;
       const std::string group = parent + "/" + name;
       if (holds_self(group, own)) continue;
       std::error_code error;

@@ -18,7 +18,8 @@ struct StaleGroupSweep {
 
 // Kills the processes of the groups `parent/<name>` (in every mounted hierarchy, with the groups below
 // them) and removes the groups. Only the names given are touched: a parent may hold groups that are not
-// ckd's. A group that holds the calling process is left alone, and a missing one is fine.
+// ckd's. A group that holds the calling process is left alone, and a missing one is fine. Names that are
+// not one group below the parent ("", ".", "..", anything with a '/') are skipped.
 StaleGroupSweep remove_stale_tenant_groups(const std::string& parent, const std::vector<std::string>& names);
 
 // Removes `group` from every hierarchy where it exists, if it has neither processes nor child groups
