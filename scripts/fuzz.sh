@@ -2,7 +2,7 @@
 # Builds the libFuzzer targets with clang (ASan + UBSan) in FUZZ_BUILD_DIR (default build-fuzz/) and runs
 # each for a bounded time; fails when a fuzzer finds a crash, leak, timeout or sanitizer report.
 #   scripts/fuzz.sh [seconds per fuzzer, default 60] [fuzzer names, default: gguf_fuzzer tokenizer_fuzzer
-#   json_fuzzer]
+#   json_fuzzer wisdom_fuzzer state_fuzzer]
 # Crashing inputs land in $FUZZ_BUILD_DIR/artifacts/; the corpus grows in $FUZZ_BUILD_DIR/corpus/ and is
 # reused by the next run. Inputs saved under tests/fuzz/regressions/<fuzzer>/ are replayed first.
 set -euo pipefail
@@ -11,7 +11,7 @@ build=${FUZZ_BUILD_DIR:-$root/build-fuzz}
 seconds=${1:-60}
 shift || true
 fuzzers=("$@")
-((${#fuzzers[@]})) || fuzzers=(gguf_fuzzer tokenizer_fuzzer json_fuzzer)
+((${#fuzzers[@]})) || fuzzers=(gguf_fuzzer tokenizer_fuzzer json_fuzzer wisdom_fuzzer state_fuzzer)
 [[ $seconds =~ ^[0-9]+$ ]] || { echo "fuzz: seconds must be a whole number, not '$seconds'" >&2; exit 2; }
 
 CC=clang CXX=clang++ cmake -S "$root" -B "$build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
@@ -20,12 +20,13 @@ cmake --build "$build" -j "$(nproc)" --target make_seeds "${fuzzers[@]}"
 
 seeds=$build/seeds
 "$build/tests/fuzz/make_seeds" "$seeds/gguf_fuzzer" "$seeds/tokenizer_fuzzer" "$root/tests/data/fixtures/tokenizer" \
-  "$seeds/json_fuzzer"
+  "$seeds/json_fuzzer" "$seeds/wisdom_fuzzer" "$seeds/state_fuzzer"
 
 # UBSan reports are fatal (the build recovers from them by default); leaks are reported by ASan.
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
-declare -A max_len=([gguf_fuzzer]=65536 [tokenizer_fuzzer]=2048 [json_fuzzer]=8192)
+declare -A max_len=([gguf_fuzzer]=65536 [tokenizer_fuzzer]=2048 [json_fuzzer]=8192 [wisdom_fuzzer]=8192
+  [state_fuzzer]=8192)
 
 failed=()
 for f in "${fuzzers[@]}"; do

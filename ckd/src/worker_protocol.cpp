@@ -81,6 +81,9 @@ template <class... Handlers>
 struct Overloaded : Handlers... {
   using Handlers::operator()...;
 };
+// Debian 12's clang 14 (the fuzz build) deduces no aggregate's template arguments without it.
+template <class... Handlers>
+Overloaded(Handlers...) -> Overloaded<Handlers...>;
 
 WorkerMessage decode_payload(Reader& in) {
   const std::uint8_t kind = in.u8();

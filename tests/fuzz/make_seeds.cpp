@@ -1,8 +1,10 @@
 // Writes the fuzzers' seed corpora: small valid GGUF files made with GgufWriter (every value type,
 // nested arrays, tensors of several types, alignments and both versions, a miniature vocabulary), one
-// file per test text of llama.cpp's tokenizer vectors (tests/data/fixtures/tokenizer/*.inp), and JSON
-// documents like the ones ckd, the tools and the fixtures hold.
+// file per test text of llama.cpp's tokenizer vectors (tests/data/fixtures/tokenizer/*.inp), JSON
+// documents like the ones ckd, the tools and the fixtures hold, kernel wisdom as `cktune kernels` writes
+// it, and ckd's state file as ckd writes it.
 //   make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir> <json seed dir>
+//              <wisdom seed dir> <state seed dir>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -14,7 +16,9 @@
 #include <vector>
 
 #include "ckernel/engine/gguf_writer.h"
+#include "ckernel/engine/kernel_wisdom.h"
 #include "gguf_samples.h"
+#include "state_file.h"
 
 namespace {
 
@@ -104,6 +108,35 @@ const std::string_view kJsonSeeds[] = {
     " \t\r\n{ } ",
 };
 
+// Kernel wisdom: the defaults with nothing measured, and a file with every member set and measurements.
+std::vector<std::string> wisdom_seeds() {
+  ck::KernelWisdom defaults;
+  defaults.cpu = {"AuthenticAMD", "AMD EPYC", "0x1000065", 25, 17, 1, 2};
+  defaults.ckernel_version = "0.1.0";
+  defaults.measured_at = "2026-12-03T21:05:40Z";
+  ck::KernelWisdom measured = defaults;
+  measured.tuning.prefetch = {2048, ck::kernels::PrefetchHint::t0};
+  measured.tuning.spin = std::chrono::microseconds(500);
+  measured.tuning.decode_tile_rows = 2;
+  measured.tuning.isa = ck::kernels::IsaLevel::avx2;
+  measured.weights_on_hugepages = true;
+  measured.measurements = {5, 2, 192.5, 9.2, "97 x 2 MiB pages granted", "time limit reached: spin_us not measured",
+                           {{"prefetch_distance", "2048", {{"8192", 16.0, 27.9, 1.0}, {"2048", 18.6, 24.8, 1.064}}},
+                            {"isa", "avx2", {{"avx2", 19.0, 25.0, 1.02, 88.5}, {"avx512vnni", 18.0, 24.0, 1.0, 91.0}}}}};
+  return {ck::format_kernel_wisdom(defaults), ck::format_kernel_wisdom(measured)};
+}
+
+// ckd's state: empty, and two tenants with models (one from before owner_uid was kept).
+std::vector<std::string> state_seeds() {
+  using ck::daemon::DaemonState;
+  const DaemonState two{{{"alice", "0-1", "0", 4294967296}, {"bob", "2", "0,1", 0}},
+                        {{"alice", "chat", "/srv/models/chat \"q\".gguf", 2, 4096, 1000},
+                         {"bob", "tiny", "/usr/share/ckernel/models/tiny.gguf", 1, 0, 0}}};
+  std::string old = ck::daemon::serialize_state(two);
+  for (std::size_t at; (at = old.find(",\"owner_uid\":0")) != std::string::npos;) old.erase(at, 14);
+  return {ck::daemon::serialize_state(DaemonState{}), ck::daemon::serialize_state(two), old};
+}
+
 void write_file(const fs::path& path, std::string_view bytes) {
   std::ofstream out(path, std::ios::binary);
   out.write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
@@ -113,15 +146,14 @@ void write_file(const fs::path& path, std::string_view bytes) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 5) {
-    std::cerr
-        << "usage: make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir> <json seed dir>\n";
+  if (argc != 7) {
+    std::cerr << "usage: make_seeds <gguf seed dir> <tokenizer seed dir> <tokenizer fixture dir> <json seed dir> "
+                 "<wisdom seed dir> <state seed dir>\n";
     return 2;
   }
-  const fs::path gguf_dir = argv[1], text_dir = argv[2], fixtures = argv[3], json_dir = argv[4];
-  fs::create_directories(gguf_dir);
-  fs::create_directories(text_dir);
-  fs::create_directories(json_dir);
+  const fs::path gguf_dir = argv[1], text_dir = argv[2], fixtures = argv[3], json_dir = argv[4],
+                 wisdom_dir = argv[5], state_dir = argv[6];
+  for (const fs::path& dir : {gguf_dir, text_dir, json_dir, wisdom_dir, state_dir}) fs::create_directories(dir);
 
   const std::vector<GgufWriter> seeds = gguf_seeds();
   for (size_t i = 0; i < seeds.size(); ++i)
@@ -149,8 +181,13 @@ int main(int argc, char** argv) {
   size_t n_json = 0;
   for (const std::string_view document : kJsonSeeds)
     write_file(json_dir / ("document-" + std::to_string(n_json++) + ".json"), document);
+  const std::vector<std::string> wisdom = wisdom_seeds(), state = state_seeds();
+  for (size_t i = 0; i < wisdom.size(); ++i)
+    write_file(wisdom_dir / ("wisdom-" + std::to_string(i) + ".json"), wisdom[i]);
+  for (size_t i = 0; i < state.size(); ++i) write_file(state_dir / ("state-" + std::to_string(i) + ".json"), state[i]);
   std::cout << "make_seeds: " << seeds.size() << " GGUF files in " << gguf_dir.string() << ", " << n
-            << " texts in " << text_dir.string() << ", " << n_json << " JSON documents in "
-            << json_dir.string() << "\n";
+            << " texts in " << text_dir.string() << ", " << n_json << " JSON documents in " << json_dir.string()
+            << ", " << wisdom.size() << " wisdom files in " << wisdom_dir.string() << ", " << state.size()
+            << " state files in " << state_dir.string() << "\n";
   return 0;
 }
