@@ -64,6 +64,29 @@ class TensorBinder {
   const GgufFile& file_;
 };
 
+// Every size of a model (widths, counts, lengths) is from 1 to 2^24. Real models stay far below it (the
+// widest feed-forward has ~2^17 rows, the longest trained context ~2^20 tokens), and it keeps every product
+// of two sizes far from int64's end. Without it a hostile file passed every check with wrapped values:
+// head_count 2^64 - 2 was -2, its product with a key_length of 2^63 - 32 the 64 the tensors had, and the
+// RoPE buffer sized from a wrapped count was overrun on the first token.
+constexpr uint64_t kMaxModelSize = uint64_t{1} << 24;
+
+int64_t checked_size(const GgufFile& file, const std::string& key, uint64_t value) {
+  if (value == 0 || value > kMaxModelSize)
+    file.fail("metadata key '" + key + "' is " + std::to_string(value) + ", not a size from 1 to " +
+              std::to_string(kMaxModelSize));
+  return static_cast<int64_t>(value);
+}
+
+int64_t required_size(const GgufFile& file, const std::string& key) {
+  return checked_size(file, key, file.require_uint(key));
+}
+
+int64_t optional_size(const GgufFile& file, const std::string& key, int64_t fallback) {
+  const std::optional<uint64_t> value = file.get_uint(key);
+  return value ? checked_size(file, key, *value) : fallback;
+}
+
 // Hyper-parameters from `<arch>.*` keys, with llama.cpp's defaults where a key is optional.
 ModelConfig read_config(const GgufFile& file) {
   ModelConfig c;
@@ -73,26 +96,26 @@ ModelConfig read_config(const GgufFile& file) {
               "' is not supported (supported: " + std::string(kSupportedArchitectures) + ")");
   const std::string a = c.architecture + ".";
   c.name = std::string(file.get_string("general.name").value_or(file.path()));
-  c.n_ctx_train = static_cast<int64_t>(file.require_uint(a + "context_length"));
-  c.n_embd = static_cast<int64_t>(file.require_uint(a + "embedding_length"));
-  c.n_layer = static_cast<int64_t>(file.require_uint(a + "block_count"));
-  c.n_ff = static_cast<int64_t>(file.require_uint(a + "feed_forward_length"));
-  c.n_head = static_cast<int64_t>(file.require_uint(a + "attention.head_count"));
-  c.n_head_kv = static_cast<int64_t>(file.get_uint(a + "attention.head_count_kv").value_or(c.n_head));
-  if (c.n_head == 0 || c.n_head_kv == 0 || c.n_head % c.n_head_kv != 0)
+  c.n_ctx_train = required_size(file, a + "context_length");
+  c.n_embd = required_size(file, a + "embedding_length");
+  c.n_layer = required_size(file, a + "block_count");
+  c.n_ff = required_size(file, a + "feed_forward_length");
+  c.n_head = required_size(file, a + "attention.head_count");
+  c.n_head_kv = optional_size(file, a + "attention.head_count_kv", c.n_head);
+  if (c.n_head % c.n_head_kv != 0)
     file.fail("attention.head_count " + std::to_string(c.n_head) +
               " is not a positive multiple of head_count_kv " + std::to_string(c.n_head_kv));
-  c.head_dim = static_cast<int64_t>(file.get_uint(a + "attention.key_length").value_or(c.n_embd / c.n_head));
+  c.head_dim = optional_size(file, a + "attention.key_length", c.n_embd / c.n_head);
   if (c.head_dim == 0 || c.head_dim % 2 != 0)
     file.fail("attention head size " + std::to_string(c.head_dim) + " is not even");
-  if (c.n_layer == 0 || static_cast<size_t>(c.n_layer) > file.tensors().size())
+  if (static_cast<size_t>(c.n_layer) > file.tensors().size())
     file.fail("block_count " + std::to_string(c.n_layer) + " does not match the " +
               std::to_string(file.tensors().size()) + " tensors in the file");
   c.rms_eps = static_cast<float>(file.get_float(a + "attention.layer_norm_rms_epsilon").value_or(1e-5));
 
   kernels::RopeParams& r = c.rope;
-  r.n_dims = static_cast<int64_t>(file.get_uint(a + "rope.dimension_count").value_or(c.head_dim));
-  if (r.n_dims == 0 || r.n_dims > c.head_dim || r.n_dims % 2 != 0)
+  r.n_dims = optional_size(file, a + "rope.dimension_count", c.head_dim);
+  if (r.n_dims > c.head_dim || r.n_dims % 2 != 0)
     file.fail("rope.dimension_count " + std::to_string(r.n_dims) +
               " must be even and at most the head size " + std::to_string(c.head_dim));
   r.neox = c.architecture == "qwen2";  // llama rotates adjacent pairs, qwen2 the two halves
@@ -103,8 +126,7 @@ ModelConfig read_config(const GgufFile& file) {
     file.fail("rope.scaling.type '" + scaling + "' is not supported (none, linear, yarn)");
   if (scaling != "none" && factor > 0) r.freq_scale = static_cast<float>(1.0 / factor);
   if (scaling == "yarn") r.ext_factor = 1.0f;
-  r.n_ctx_orig =
-      static_cast<int64_t>(file.get_uint(a + "rope.scaling.original_context_length").value_or(c.n_ctx_train));
+  r.n_ctx_orig = optional_size(file, a + "rope.scaling.original_context_length", c.n_ctx_train);
   return c;
 }
 

@@ -198,6 +198,39 @@ TEST_F(ModelLoad, HyperParameterOfTheWrongType) {
   EXPECT_TRUE(Refuses(neg, "metadata key 'llama.embedding_length' must be a non-negative integer, is i32"));
 }
 
+TEST_F(ModelLoad, SizesOutOfRangeAreRefusedBeforeTheyWrap) {
+  // The hostile file of the past: head counts of 2^64 - 2 (-2 as int64) and a key length of 2^63 - 32, whose
+  // product wrapped to the 64 the tensors have, and a RoPE size whose buffer wrapped to 4 KiB.
+  const struct {
+    const char* key;
+    uint64_t value;
+  } cases[] = {
+      {"llama.attention.head_count", 0xFFFFFFFFFFFFFFFEull},
+      {"llama.attention.head_count_kv", 0xFFFFFFFFFFFFFFFEull},
+      {"llama.attention.key_length", (uint64_t{1} << 63) - 32},
+      {"llama.rope.dimension_count", (uint64_t{1} << 53) + 2},
+      {"llama.context_length", uint64_t{1} << 32},
+      {"llama.rope.scaling.original_context_length", uint64_t{1} << 40},
+      {"llama.embedding_length", 0},
+      {"llama.attention.head_count_kv", 0},
+  };
+  // All at once, as a hostile file would: as int64 the heads are -4 and -2 and the head size -8, whose
+  // products are the 32 and 16 columns the tensors have; the old checks all passed and the model loaded.
+  SyntheticModel wrapped;
+  wrapped.extra_keys.insert_or_assign("llama.attention.head_count", GgufWriteValue(uint64_t{0} - 4));
+  wrapped.extra_keys.insert_or_assign("llama.attention.head_count_kv", GgufWriteValue(uint64_t{0} - 2));
+  wrapped.extra_keys.insert_or_assign("llama.attention.key_length", GgufWriteValue(uint64_t{0} - 8));
+  EXPECT_TRUE(
+      Refuses(wrapped, "metadata key 'llama.attention.head_count' is 18446744073709551612, not a size"));
+  for (const auto& c : cases) {
+    SyntheticModel m;
+    m.extra_keys.insert_or_assign(c.key, GgufWriteValue(c.value));
+    EXPECT_TRUE(Refuses(m, "metadata key '" + std::string(c.key) + "' is " + std::to_string(c.value) +
+                               ", not a size from 1 to 16777216"))
+        << c.key;
+  }
+}
+
 TEST_F(ModelLoad, InconsistentHeads) {
   SyntheticModel m;
   m.extra_keys.insert_or_assign("llama.attention.head_count_kv", GgufWriteValue(uint32_t{3}));
