@@ -38,7 +38,7 @@ T parse_in_range(const char* option, const CommandContext& context, const api::O
 CallOptions sampling_options(const CommandContext& context) {
   CallOptions options;
   if (context.given("n-predict")) {
-    options.emplace_back("max_tokens", parse_number<uint32_t>("n-predict", context.text("n-predict")));
+    options.emplace_back("max_tokens", parse_in_range("n-predict", context, api::kMaxTokensRange));
   }
   if (context.given("temp"))
     options.emplace_back("temperature", parse_in_range("temp", context, api::kTemperatureRange));

@@ -264,7 +264,8 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
                                           {"request", 's'}});
     GenerateRequest request;
     request.prompt = prompt;
-    request.max_tokens = option<std::uint32_t>(options, "max_tokens").value_or(request.max_tokens);
+    request.max_tokens = require_in_range(
+        ck::api::kMaxTokensRange, option<std::uint32_t>(options, "max_tokens").value_or(request.max_tokens));
     request.temperature = require_in_range(
         ck::api::kTemperatureRange, option<double>(options, "temperature").value_or(request.temperature));
     request.seed = option<std::uint64_t>(options, "seed").value_or(request.seed);

@@ -102,6 +102,9 @@ class BadRequests(DaemonTestCase):
                         "hi", "1", key, "d", value)
         self.busctl("option 'top_k' must be a number from 0 to", "Generate", "sssa{sv}", "delta", harness.model_name(), "hi", "1",
                     "top_k", "i", "-5")
+        # The engine counts tokens in an int32: 2^31 would wrap negative and generate nothing, silently.
+        self.busctl("option 'max_tokens' must be a number from 0 to 2147483647, not 2147483648", "Generate", "sssa{sv}",
+                    "delta", harness.model_name(), "hi", "1", "max_tokens", "u", "2147483648")
         # The edges of the ranges are accepted.
         for key, kind, value in (("temperature", "d", "0"), ("temperature", "d", "100"), ("top_p", "d", "0"),
                                  ("top_p", "d", "1"), ("top_k", "i", "0")):
@@ -114,6 +117,7 @@ class BadRequests(DaemonTestCase):
     def test_bad_arguments_never_reach_ckd(self):
         self.refused("bad memory size", "tenant", "create", "x", "--cpus", "1", "--memory", "lots", code=EXIT_USAGE)
         self.refused("--n-predict", "generate", "delta", harness.model_name(), "hi", "-n", "-3", code=EXIT_USAGE)
+        self.refused("--n-predict", "generate", "delta", harness.model_name(), "hi", "-n", "2147483648", code=EXIT_USAGE)
         self.refused("--temp", "generate", "delta", harness.model_name(), "hi", "--temp", "warm", code=EXIT_USAGE)
         self.refused("--threads", "load", "delta", harness.TOOLS["model"], "--threads", "0", code=EXIT_USAGE)
         self.refused("missing PROMPT", "generate", "delta", harness.model_name(), code=EXIT_USAGE)

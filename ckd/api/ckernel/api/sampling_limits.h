@@ -1,4 +1,4 @@
-// The allowed ranges of Generate's sampling options (docs/dbus-api.md): the one definition that ckd
+// The allowed ranges of Generate's options (docs/dbus-api.md): the one definition that ckd
 // enforces (InvalidArgument naming the option and its range) and that ckctl checks its arguments against
 // before sending. Header-only, because ckctl links no ckd or engine code.
 #pragma once
@@ -25,6 +25,10 @@ struct OptionRange {
   }
 };
 
+// The engine counts generated tokens in an int32 (GenerationOptions::n_predict): more would wrap negative
+// and generate nothing.
+inline constexpr OptionRange<std::uint32_t> kMaxTokensRange{"max_tokens", 0,
+                                                            std::numeric_limits<std::int32_t>::max()};
 inline constexpr OptionRange<double> kTemperatureRange{"temperature", 0.0, 100.0};  // 0: greedy
 inline constexpr OptionRange<std::int32_t> kTopKRange{"top_k", 0,
                                                       std::numeric_limits<std::int32_t>::max()};  // 0: all
