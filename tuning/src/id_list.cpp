@@ -38,7 +38,9 @@ IdList IdList::parse(std::string_view text) {
   // that a list typed as " 1" or "1," is refused rather than guessed at.
   std::string_view whole = text;
   if (whole.ends_with('\n')) whole.remove_suffix(1);
-  std::vector<int> ids;
+  // Ranges first, merged, then expanded: expanding each range as it came let "0-1048576,0-1048576,..." ask
+  // for 4 MiB per 10 bytes of a CreateTenant call before the duplicates went.
+  std::vector<std::pair<int, int>> ranges;
   if (whole.empty()) return IdList();
   for (std::string_view rest = whole;;) {
     const auto comma = rest.find(',');
@@ -48,7 +50,8 @@ IdList IdList::parse(std::string_view text) {
     rest = last_item ? std::string_view{} : rest.substr(comma + 1);
     const auto dash = item.find('-');
     if (dash == std::string_view::npos) {
-      ids.push_back(parse_id(item, whole));
+      const int id = parse_id(item, whole);
+      ranges.emplace_back(id, id);
     } else {
       const int first = parse_id(item.substr(0, dash), whole);
       const int last = parse_id(item.substr(dash + 1), whole);
@@ -57,9 +60,16 @@ IdList IdList::parse(std::string_view text) {
             "IdList::parse", "",
             "descending range '" + std::string(item) + "' in list '" + std::string(whole) + "'");
       }
-      for (int id = first; id <= last; ++id) ids.push_back(id);
+      ranges.emplace_back(first, last);
     }
     if (last_item) break;
+  }
+  std::sort(ranges.begin(), ranges.end());
+  std::vector<int> ids;  // each id once: at most kLargestId + 1 of them
+  int next = 0;          // the first id not expanded yet
+  for (const auto& [first, last] : ranges) {
+    for (int id = std::max(first, next); id <= last; ++id) ids.push_back(id);
+    next = std::max(next, last + 1);
   }
   return IdList(std::move(ids));
 }
