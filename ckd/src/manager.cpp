@@ -206,9 +206,20 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
   return name;
 }
 
-void Manager::start_load(Tenant& owner, const ModelRecord& record, const Caller& caller,
+void Manager::start_load(Tenant& owner, const ModelRecord& requested, const Caller& caller,
                          LoadCallback on_loaded, bool kept) {
   const std::string tenant_name = owner.name();
+  // load_model refuses threads the tenant cannot give; a state file edited by hand may still hold them (0
+  // left the worker unpinned, millions had it start that many threads). The model loads all the same, on
+  // as many threads as the tenant has CPUs, and the next save writes that.
+  ModelRecord record = requested;
+  const auto cpus = static_cast<unsigned>(owner.settings->cpus.size());
+  if (record.threads == 0 || record.threads > cpus) {
+    log(LogLevel::warning, "model " + tenant_name + "/" + record.name + ": threads " +
+                               std::to_string(record.threads) + " is not from 1 to the tenant's " +
+                               std::to_string(cpus) + " CPUs; it runs on " + std::to_string(cpus));
+    record.threads = cpus;
+  }
   const std::string name = record.name;
   const ModelKey key{tenant_name, name};
   ModelEnvironment environment;

@@ -126,6 +126,22 @@ class CrashSafety(DaemonTestCase):
         self.ok("unload", "north", "pipe")
         self.assertNotIn("pipe", [m["name"] for m in self.state_file()["models"]])
 
+    def test_5b_threads_out_of_range_in_the_state_file_run_on_the_tenants_cpus(self):
+        """load refuses them; a state file edited by hand must not leave a worker unpinned (0) or starting
+        millions of threads: the model loads on the tenant's CPUs, and the state says so."""
+        for threads in (0, 3000000):
+            self.assertEqual(self.daemon.stop(), 0)
+            state = self.state_file()
+            for m in state["models"]:
+                if (m["tenant"], m["name"]) == ("north", "m"):
+                    m["threads"] = threads
+            (self.directory / "state" / "state.json").write_text(json.dumps(state))
+            self.daemon.start()
+            status = self.wait_for(self.all_ready, f"threads {threads}: not every model came back")
+            self.assertEqual(self.model(status, "north", "m")["threads"], 1, threads)
+            self.assertIn(f"north/m: threads {threads} is not from 1 to the tenant's 1 CPUs", self.daemon.log_text())
+            self.assertEqual([m["threads"] for m in self.state_file()["models"] if m["tenant"] == "north"], [1])
+
     def test_6_relative_paths_and_too_many_threads_are_refused(self):
         result = self.ckctl("load", "north", harness.TOOLS["model"], "--name", "wide", "--threads", "8")
         self.assertEqual(result.code, EXIT_SERVER, result)
