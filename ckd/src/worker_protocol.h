@@ -23,6 +23,10 @@
 namespace ck::daemon {
 
 struct GenerateRequest {
+  // Longer prompts are refused before they reach a worker: a worker ends on a frame over
+  // FrameDecoder::kMaxFrameBytes (and ckd restarts it), and 16 MiB is millions of tokens, past any context.
+  static constexpr std::size_t kMaxPromptBytes = 16u << 20;
+
   std::string prompt;
   std::uint32_t max_tokens = api::kDefaultMaxTokens;
   double temperature = api::kDefaultTemperature;
@@ -95,6 +99,7 @@ std::vector<std::byte> encode_frame(const WorkerMessage& message);
 class FrameDecoder {
  public:
   static constexpr std::size_t kMaxFrameBytes = 64u << 20;
+  static_assert(GenerateRequest::kMaxPromptBytes < kMaxFrameBytes / 2);
 
   void feed(const std::byte* data, std::size_t size);
   // The next complete message, if one has arrived. Throws ProtocolError on an oversized frame, an unknown

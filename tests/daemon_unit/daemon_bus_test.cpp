@@ -22,6 +22,7 @@
 #include "ckernel/tuning/cgroup_layout.h"
 #include "ckernel/tuning/hugetlbfs_mount.h"
 #include "host_state.h"
+#include "worker_protocol.h"
 
 namespace ck::daemon {
 namespace {
@@ -240,6 +241,10 @@ TEST_F(DaemonBusTest, RefusalsCarryTheirErrorNamesAndLoseNothing) {
   EXPECT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "a", kModel.c_str(), 1, "threads", "s", "2"),
             "org.ckernel.Error.InvalidArgument");
   EXPECT_EQ(call(ckd.bus(), "Generate", "sssa{sv}", "a", "none", "hi", 0), "org.ckernel.Error.UnknownModel");
+  // Past what a worker frame may carry the worker would end on it, restarted by ckd at every such call.
+  const std::string long_prompt(GenerateRequest::kMaxPromptBytes + 1, 'a');
+  EXPECT_EQ(call(ckd.bus(), "Generate", "sssa{sv}", "a", "none", long_prompt.c_str(), 0),
+            "org.ckernel.Error.InvalidArgument");
   ASSERT_EQ(call(ckd.bus(), "CreateTenant", "sssta{sv}", "small", "1", "", uint64_t{1} << 20, 0), "");
   EXPECT_EQ(call(ckd.bus(), "LoadModel", "ssa{sv}", "small", kModel.c_str(), 0),
             "org.ckernel.Error.ModelTooLarge");
