@@ -263,11 +263,11 @@ int generate(sd_bus_message* m, void* userdata, sd_bus_error*) {
                                           {"top_p", 'd'},
                                           {"request", 's'}});
     GenerateRequest request;
-    if (std::strlen(prompt) > GenerateRequest::kMaxPromptBytes)
-      throw DaemonError(error_name::kInvalidArgument,
-                        "the prompt has " + std::to_string(std::strlen(prompt)) + " bytes, more than the " +
-                            std::to_string(GenerateRequest::kMaxPromptBytes) + " a request may carry");
     request.prompt = prompt;
+    if (request.prompt.size() > GenerateRequest::kMaxPromptBytes)
+      throw DaemonError(error_name::kInvalidArgument,
+                        "the prompt has " + std::to_string(request.prompt.size()) + " bytes, more than the " +
+                            std::to_string(GenerateRequest::kMaxPromptBytes) + " a request may carry");
     request.max_tokens = require_in_range(
         ck::api::kMaxTokensRange, option<std::uint32_t>(options, "max_tokens").value_or(request.max_tokens));
     request.temperature = require_in_range(

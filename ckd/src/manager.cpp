@@ -29,6 +29,10 @@ constexpr std::uint64_t kLastRetryUsec = 60'000'000;
 
 fs::path state_file(const DaemonOptions& options) { return options.state_dir / "state.json"; }
 
+// A model runs on 1 to as many threads as its tenant has CPUs: more only makes them wait for each other
+// at every barrier.
+bool threads_fit(unsigned threads, unsigned cpus) { return threads >= 1 && threads <= cpus; }
+
 std::string describe(std::exception_ptr error) {
   try {
     std::rethrow_exception(error);
@@ -186,16 +190,11 @@ std::string Manager::load_model(const std::string& tenant_name, const std::strin
     throw DaemonError(error_name::kFailed,
                       "tenant '" + tenant_name + "' is not active (" + owner.error + "); ckd retries it");
   }
-  // ckd's working directory means nothing to a client: ckctl sends absolute paths.
-  if (!fs::path(path).is_absolute()) {
-    throw DaemonError(error_name::kInvalidArgument,
-                      "the model path '" + path + "' is relative; give an absolute path");
-  }
+  require_absolute_model_path(path);
   const unsigned cpus = static_cast<unsigned>(owner.settings->cpus.size());
   const unsigned threads = options.threads.value_or(
       options_.default_threads > 0 ? std::min(options_.default_threads, cpus) : cpus);
-  // More threads than CPUs only makes them wait for each other at every barrier.
-  if (threads == 0 || threads > cpus) {
+  if (!threads_fit(threads, cpus)) {
     throw DaemonError(error_name::kInvalidArgument,
                       "threads must be from 1 to " + std::to_string(cpus) + ", the CPUs of tenant '" +
                           tenant_name + "' (" + owner.record.cpus + "), not " + std::to_string(threads));
@@ -214,7 +213,7 @@ void Manager::start_load(Tenant& owner, const ModelRecord& requested, const Call
   // as many threads as the tenant has CPUs, and the next save writes that.
   ModelRecord record = requested;
   const auto cpus = static_cast<unsigned>(owner.settings->cpus.size());
-  if (record.threads == 0 || record.threads > cpus) {
+  if (!threads_fit(record.threads, cpus)) {
     log(LogLevel::warning, "model " + tenant_name + "/" + record.name + ": threads " +
                                std::to_string(record.threads) + " is not from 1 to the tenant's " +
                                std::to_string(cpus) + " CPUs; it runs on " + std::to_string(cpus));

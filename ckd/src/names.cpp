@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 
 #include "errors.h"
@@ -53,6 +54,12 @@ void require_valid_name(std::string_view name, std::string_view what) {
                           "' is the name of a cgroup interface file (names starting with a controller and a "
                           "dot, such as memory. or cgroup., and tasks, notify_on_release, release_agent)");
   }
+}
+
+void require_absolute_model_path(const std::string& path) {
+  if (!std::filesystem::path(path).is_absolute())
+    throw DaemonError(error_name::kInvalidArgument,
+                      "the model path '" + path + "' is relative; give an absolute path");
 }
 
 std::string tenant_path(const std::string& tenant) { return encoded_child(kTenantPathPrefix, tenant); }

@@ -12,6 +12,10 @@ namespace ck::daemon {
 // "cgroup.procs", "memory.max", ...).
 void require_valid_name(std::string_view name, std::string_view what);
 
+// Throws DaemonError(InvalidArgument) unless a model's path is absolute: ckd's working directory means
+// nothing to a client (ckctl sends absolute paths), and a restore must not resolve one against it.
+void require_absolute_model_path(const std::string& path);
+
 inline constexpr const char* kManagerPath = "/org/ckernel/Manager1";
 inline constexpr const char* kTenantPathPrefix = "/org/ckernel/Manager1/tenant";
 

@@ -29,17 +29,22 @@ unsigned unsigned_32(const Json& model, const char* key) {
   return static_cast<unsigned>(value);
 }
 
-// A name ckd could have created: the one check of the D-Bus calls (names.h). A state file is ckd's own,
-// but one edited by hand or damaged must not reach the cgroup tree: a tenant named ".." would be the
-// parent's parent there.
-std::string valid_name(const Json& record, const char* key, std::string_view what) {
-  std::string name = record.at(key).string();
+// A value ckd could have written, by the checks of the D-Bus calls (names.h), as a JsonError. A state file
+// is ckd's own, but one edited by hand or damaged must not reach the cgroup tree (a tenant named ".." is
+// the parent's parent there) or resolve a relative model path against ckd's working directory.
+template <class Check>
+std::string checked_string(const Json& record, const char* key, Check check) {
+  std::string value = record.at(key).string();
   try {
-    require_valid_name(name, what);
+    check(value);
   } catch (const DaemonError& e) {
     throw JsonError(e.what());
   }
-  return name;
+  return value;
+}
+
+std::string valid_name(const Json& record, const char* key, std::string_view what) {
+  return checked_string(record, key, [what](const std::string& name) { require_valid_name(name, what); });
 }
 
 }  // namespace
@@ -75,9 +80,7 @@ DaemonState parse_state(std::string_view text) {
   }
   for (const Json& model : document.at("models").array()) {
     const bool has_owner = model.object().contains("owner_uid");
-    const std::string path = model.at("path").string();
-    // load_model refuses relative paths; a restore must not resolve one against ckd's working directory.
-    if (!fs::path(path).is_absolute()) throw JsonError("model path '" + path + "' is not absolute");
+    const std::string path = checked_string(model, "path", require_absolute_model_path);
     state.models.push_back(ModelRecord{valid_name(model, "tenant", "tenant"),
                                        valid_name(model, "name", "model"), path,
                                        unsigned_32(model, "threads"), unsigned_32(model, "context"),

@@ -67,8 +67,8 @@ class TensorBinder {
 // Every size of a model (widths, counts, lengths) is from 1 to 2^24. Real models stay far below it (the
 // widest feed-forward has ~2^17 rows, the longest trained context ~2^20 tokens), and it keeps every product
 // of two sizes far from int64's end. Without it a hostile file passed every check with wrapped values:
-// head_count 2^64 - 2 was -2, its product with a key_length of 2^63 - 32 the 64 the tensors had, and the
-// RoPE buffer sized from a wrapped count was overrun on the first token.
+// head counts of 2^64 - 4 and 2^64 - 2 with a key_length of 2^64 - 8 are -4, -2 and -8 as int64, whose
+// products are the columns its tensors have, and such a model loaded with negative sizes.
 constexpr uint64_t kMaxModelSize = uint64_t{1} << 24;
 
 int64_t checked_size(const GgufFile& file, const std::string& key, uint64_t value) {

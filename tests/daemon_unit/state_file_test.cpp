@@ -111,7 +111,7 @@ TEST_F(StateFileTest, NamesCkdCouldNotHaveCreatedAreAnErrorNamingTheName) {
       {with(tenant, "NAME", "memory.max"), "", "tenant name 'memory.max' is the name of a cgroup interface"},
       {with(tenant, "NAME", "a"), with(with(model, "NAME", "../m"), "PATH", "/m.gguf"), "model name '../m'"},
       {with(tenant, "NAME", "a"), with(with(model, "NAME", "m"), "PATH", "m.gguf"),
-       "model path 'm.gguf' is not absolute"},
+       "the model path 'm.gguf' is relative"},
   };
   for (const auto& c : cases) {
     std::ofstream(file()) << R"({"version": 1, "tenants": [)" << c.tenants << R"(], "models": [)" << c.models
